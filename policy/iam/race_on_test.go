@@ -1,0 +1,5 @@
+//go:build race
+
+package iam_test
+
+const raceEnabled = true
