@@ -4,8 +4,8 @@
 package interop
 
 import (
-	_ "github.com/tenantkit/tenantkit/tenantctx"
-	_ "github.com/zitadel/oidc/v3/pkg/op"
-	_ "github.com/zitadel/oidc/v3/pkg/oidc"
 	_ "github.com/stretchr/testify/require"
+	_ "github.com/tenantkit/tenantkit/tenantctx"
+	_ "github.com/zitadel/oidc/v3/pkg/oidc"
+	_ "github.com/zitadel/oidc/v3/pkg/op"
 )
