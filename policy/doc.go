@@ -82,7 +82,9 @@
 //     returned and passed to FileConfig.OnError (once per distinct problem).
 //     Files are read through an [os.Root], so symbolic links cannot escape
 //     the directory.
-//   - [DynamoDBRegistry] reads one DynamoDB table (layout below).
+//   - dynamoreg.Registry, in package
+//     [github.com/tenantkit/tenantkit/policy/dynamoreg], reads one DynamoDB
+//     table.
 //   - [Cache] wraps any of them: answers are kept for a TTL, concurrent
 //     misses for one key share a single lookup (singleflight) that does not
 //     die with the first caller's context, the number of entries is bounded
@@ -94,27 +96,9 @@
 // User ids are validated by [ValidateUserID] and tenant ids by
 // [tenantctx.ValidateID] before they become part of a key.
 //
-// # DynamoDB table layout
+// # DynamoDB
 //
-// One table with a string partition key "PK" and a string sort key "SK"
-// ([DynamoDBTableInput] returns the CreateTable input). Three kinds of item
-// share it:
-//
-//	PK                    SK       attributes
-//	USER#<userId>         TENANT   Type="user",   TenantID
-//	TENANT#<tenantId>     POLICY   Type="policy", TenantID, PolicyID, Document
-//	POLICYID#<policyId>   CLAIM    Type="policy-id-claim", TenantID
-//
-// A user item points to the user's tenant. A tenant item holds the tenant's
-// policy document as a string, byte for byte as it was written, so the
-// table is also the audit copy; a tenant has at most one policy by
-// construction. Claim items make policy ids unique across tenants:
-// [DynamoDBRegistry.PutPolicy] writes the claim with a condition
-// (absent, or already held by the same tenant) before the tenant item.
-//
-// Every lookup is a single GetItem by full key (no Scan, no Query), so a
-// principal can be limited to its own items with an IAM condition on
-// dynamodb:LeadingKeys. On read, the document is parsed and validated
-// again, and it must name the tenant of its key and the PolicyID attribute
-// of its item; a tampered or misfiled item is an error and is never used.
+// Package [github.com/tenantkit/tenantkit/policy/dynamoreg] stores users and
+// policies in one DynamoDB table with a documented single-table layout. It is
+// a separate package so that importing policy does not pull in the AWS SDK.
 package policy

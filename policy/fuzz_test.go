@@ -198,3 +198,25 @@ func toAny(n *node) any {
 	}
 	return nil
 }
+
+// FuzzParseUsers checks that the users-file parser never panics and that
+// everything it accepts is a valid user id → tenant id mapping.
+func FuzzParseUsers(f *testing.F) {
+	f.Add([]byte(`{"alice":"Tenant-A","auth0|42":"Tenant-B"}`))
+	f.Add([]byte(`{"alice":"Tenant-A","alice":"Tenant-B"}`))
+	f.Add([]byte(`{"a b":"../x","":1}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		users, err := ParseUsers(data)
+		if err != nil {
+			if users != nil || !errors.Is(err, ErrInvalidPolicy) {
+				t.Fatalf("bad failure: %v %v", users, err)
+			}
+			return
+		}
+		for u, tn := range users {
+			if ValidateUserID(u) != nil || tenantctx.ValidateID(tn) != nil {
+				t.Fatalf("accepted invalid pair %q → %q", u, tn)
+			}
+		}
+	})
+}

@@ -1,4 +1,4 @@
-package policy
+package dynamoreg
 
 import (
 	"bytes"
@@ -22,10 +22,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tenantkit/tenantkit/policy"
 	"github.com/tenantkit/tenantkit/tenantctx"
 )
 
-var _ Registry = (*DynamoDBRegistry)(nil)
+var _ policy.Registry = (*Registry)(nil)
 
 // dynalitePath finds the dynalite executable: $TENANTKIT_DYNALITE, else the
 // place .ci/run installs it to.
@@ -148,7 +149,7 @@ func waitListening(addr string, exited <-chan struct{}, timeout time.Duration) e
 func createTable(t *testing.T, client *dynamodb.Client, table string) {
 	t.Helper()
 	ctx := context.Background()
-	_, err := client.CreateTable(ctx, DynamoDBTableInput(table))
+	_, err := client.CreateTable(ctx, TableInput(table))
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
 		out, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
@@ -156,12 +157,12 @@ func createTable(t *testing.T, client *dynamodb.Client, table string) {
 	}, 10*time.Second, 20*time.Millisecond)
 }
 
-func TestDynamoDBRegistry(t *testing.T) {
+func TestRegistry(t *testing.T) {
 	client := startDynalite(t)
 	const table = "tenantkit-policies"
 	createTable(t, client, table)
 	ctx := context.Background()
-	reg, err := NewDynamoDBRegistry(client, DynamoDBConfig{Table: table, ConsistentRead: true})
+	reg, err := New(client, Config{Table: table, ConsistentRead: true})
 	require.NoError(t, err)
 
 	t.Run("users", func(t *testing.T) {
@@ -174,7 +175,7 @@ func TestDynamoDBRegistry(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "Tenant-B", tid)
 		_, err = reg.TenantOf(ctx, "mallory")
-		require.ErrorIs(t, err, ErrUnknownUser)
+		require.ErrorIs(t, err, policy.ErrUnknownUser)
 
 		require.NoError(t, reg.PutUser(ctx, "alice", "Tenant-B"))
 		tid, err = reg.TenantOf(ctx, "alice")
@@ -182,13 +183,13 @@ func TestDynamoDBRegistry(t *testing.T) {
 		assert.Equal(t, "Tenant-B", tid)
 		require.NoError(t, reg.DeleteUser(ctx, "alice"))
 		_, err = reg.TenantOf(ctx, "alice")
-		require.ErrorIs(t, err, ErrUnknownUser)
+		require.ErrorIs(t, err, policy.ErrUnknownUser)
 
-		require.ErrorIs(t, reg.PutUser(ctx, "a\nb", "Tenant-A"), ErrInvalidUserID)
+		require.ErrorIs(t, reg.PutUser(ctx, "a\nb", "Tenant-A"), policy.ErrInvalidUserID)
 		require.ErrorIs(t, reg.PutUser(ctx, "carol", "Tenant#A"), tenantctx.ErrInvalidTenantID)
 		_, err = reg.TenantOf(ctx, "a b")
-		require.ErrorIs(t, err, ErrUnknownUser)
-		require.ErrorIs(t, err, ErrInvalidUserID)
+		require.ErrorIs(t, err, policy.ErrUnknownUser)
+		require.ErrorIs(t, err, policy.ErrInvalidUserID)
 	})
 
 	t.Run("policies", func(t *testing.T) {
@@ -199,10 +200,10 @@ func TestDynamoDBRegistry(t *testing.T) {
 		got, err := reg.Policy(ctx, "Tenant-A")
 		require.NoError(t, err)
 		assert.Equal(t, "POL-TENANT-A", got.ID())
-		d, err := Decide(ctx, reg, tenant("Tenant-A"), ResourceTypeTool, "agent:tool:order-lookup")
+		d, err := policy.Decide(ctx, reg, tenant("Tenant-A"), policy.ResourceTypeTool, "agent:tool:order-lookup")
 		require.NoError(t, err)
 		assert.True(t, d.Allowed)
-		d, err = Decide(ctx, reg, tenant("Tenant-A"), ResourceTypeTool, "agent:tool:admin-refund")
+		d, err = policy.Decide(ctx, reg, tenant("Tenant-A"), policy.ResourceTypeTool, "agent:tool:admin-refund")
 		require.NoError(t, err)
 		assert.False(t, d.Allowed)
 		assert.Equal(t, "Insufficient privileges", d.Reason)
@@ -210,26 +211,26 @@ func TestDynamoDBRegistry(t *testing.T) {
 		// The document is stored exactly as given.
 		raw, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key("TENANT#Tenant-A", "POLICY")})
 		require.NoError(t, err)
-		assert.Equal(t, issueDoc, raw.Item[DynamoDocument].(*types.AttributeValueMemberS).Value)
+		assert.Equal(t, issueDoc, raw.Item[AttrDocument].(*types.AttributeValueMemberS).Value)
 
 		_, err = reg.Policy(ctx, "Tenant-B")
-		require.ErrorIs(t, err, ErrNoPolicy)
-		d, err = Decide(ctx, reg, tenant("Tenant-B"), ResourceTypeTool, "agent:tool:order-lookup")
-		require.ErrorIs(t, err, ErrNoPolicy)
+		require.ErrorIs(t, err, policy.ErrNoPolicy)
+		d, err = policy.Decide(ctx, reg, tenant("Tenant-B"), policy.ResourceTypeTool, "agent:tool:order-lookup")
+		require.ErrorIs(t, err, policy.ErrNoPolicy)
 		assert.False(t, d.Allowed)
 
 		// Invalid documents are never stored.
 		_, err = reg.PutPolicy(ctx, []byte(`{"policyId":"P","tenantId":"Tenant-B","rules":[{"effect":"allow"}]}`))
-		require.ErrorIs(t, err, ErrInvalidPolicy)
+		require.ErrorIs(t, err, policy.ErrInvalidPolicy)
 		_, err = reg.Policy(ctx, "Tenant-B")
-		require.ErrorIs(t, err, ErrNoPolicy)
+		require.ErrorIs(t, err, policy.ErrNoPolicy)
 	})
 
 	t.Run("policy ids are unique across tenants", func(t *testing.T) {
 		_, err := reg.PutPolicy(ctx, []byte(policyJSON("POL-TENANT-A", "Tenant-B", "*")))
-		require.ErrorIs(t, err, ErrDuplicatePolicy)
+		require.ErrorIs(t, err, policy.ErrDuplicatePolicy)
 		_, err = reg.Policy(ctx, "Tenant-B")
-		require.ErrorIs(t, err, ErrNoPolicy)
+		require.ErrorIs(t, err, policy.ErrNoPolicy)
 
 		// Tenant-A moves to a new id; its old id becomes free.
 		_, err = reg.PutPolicy(ctx, []byte(policyJSON("POL-TENANT-A-v2", "Tenant-A", "agent:tool:v2")))
@@ -239,16 +240,16 @@ func TestDynamoDBRegistry(t *testing.T) {
 		// Re-putting the same id for the same tenant is an update.
 		_, err = reg.PutPolicy(ctx, []byte(policyJSON("POL-TENANT-A", "Tenant-B", "agent:tool:b2")))
 		require.NoError(t, err)
-		d, err := Decide(ctx, reg, tenant("Tenant-B"), ResourceTypeTool, "agent:tool:b2")
+		d, err := policy.Decide(ctx, reg, tenant("Tenant-B"), policy.ResourceTypeTool, "agent:tool:b2")
 		require.NoError(t, err)
 		assert.True(t, d.Allowed)
-		d, err = Decide(ctx, reg, tenant("Tenant-A"), ResourceTypeTool, "agent:tool:v2")
+		d, err = policy.Decide(ctx, reg, tenant("Tenant-A"), policy.ResourceTypeTool, "agent:tool:v2")
 		require.NoError(t, err)
 		assert.True(t, d.Allowed)
 
 		require.NoError(t, reg.DeletePolicy(ctx, "Tenant-B"))
 		_, err = reg.Policy(ctx, "Tenant-B")
-		require.ErrorIs(t, err, ErrNoPolicy)
+		require.ErrorIs(t, err, policy.ErrNoPolicy)
 		require.NoError(t, reg.DeletePolicy(ctx, "Tenant-B"), "deleting twice is fine")
 		_, err = reg.PutPolicy(ctx, []byte(policyJSON("POL-TENANT-A", "Tenant-C", "x")))
 		require.NoError(t, err, "the deleted policy's id is free")
@@ -257,29 +258,29 @@ func TestDynamoDBRegistry(t *testing.T) {
 	t.Run("tampered items are never used", func(t *testing.T) {
 		put := func(tenantID, policyID, doc string) {
 			item := key("TENANT#"+tenantID, "POLICY")
-			item[DynamoPolicyID] = &types.AttributeValueMemberS{Value: policyID}
-			item[DynamoDocument] = &types.AttributeValueMemberS{Value: doc}
+			item[AttrPolicyID] = &types.AttributeValueMemberS{Value: policyID}
+			item[AttrDocument] = &types.AttributeValueMemberS{Value: doc}
 			_, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item})
 			require.NoError(t, err)
 		}
 		// A document for Tenant-X filed under Tenant-Y.
 		put("Tenant-Y", "POL-X", policyJSON("POL-X", "Tenant-X", "*"))
 		_, err := reg.Policy(ctx, "Tenant-Y")
-		require.ErrorIs(t, err, ErrInvalidPolicy)
-		d, err := Decide(ctx, reg, tenant("Tenant-Y"), ResourceTypeTool, "agent:tool:anything")
+		require.ErrorIs(t, err, policy.ErrInvalidPolicy)
+		d, err := policy.Decide(ctx, reg, tenant("Tenant-Y"), policy.ResourceTypeTool, "agent:tool:anything")
 		require.Error(t, err)
 		assert.False(t, d.Allowed)
 
 		put("Tenant-Z", "POL-Z", `{"policyId":"POL-Z","tenantId":"Tenant-Z","rules":[{"effect":"ALLOW","resourceType":"TOOL","resources":["*"],"effect":"DENY"}]}`)
 		_, err = reg.Policy(ctx, "Tenant-Z")
-		require.ErrorIs(t, err, ErrInvalidPolicy)
+		require.ErrorIs(t, err, policy.ErrInvalidPolicy)
 
 		put("Tenant-W", "POL-OTHER", policyJSON("POL-W", "Tenant-W", "*"))
 		_, err = reg.Policy(ctx, "Tenant-W")
-		require.ErrorIs(t, err, ErrInvalidPolicy)
+		require.ErrorIs(t, err, policy.ErrInvalidPolicy)
 
 		item := key("USER#eve", "TENANT")
-		item[DynamoTenantID] = &types.AttributeValueMemberS{Value: "../Tenant-A"}
+		item[AttrTenantID] = &types.AttributeValueMemberS{Value: "../Tenant-A"}
 		_, err = client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item})
 		require.NoError(t, err)
 		_, err = reg.TenantOf(ctx, "eve")
@@ -287,23 +288,23 @@ func TestDynamoDBRegistry(t *testing.T) {
 	})
 
 	t.Run("behind a cache", func(t *testing.T) {
-		c, err := NewCache(reg, CacheConfig{TTL: time.Minute})
+		c, err := policy.NewCache(reg, policy.CacheConfig{TTL: time.Minute})
 		require.NoError(t, err)
 		for i := 0; i < 3; i++ {
-			d, err := Decide(ctx, c, tenant("Tenant-A"), ResourceTypeTool, "agent:tool:v2")
+			d, err := policy.Decide(ctx, c, tenant("Tenant-A"), policy.ResourceTypeTool, "agent:tool:v2")
 			require.NoError(t, err)
 			assert.True(t, d.Allowed)
 		}
 		_, err = c.Policy(ctx, "Tenant-Nobody")
-		require.ErrorIs(t, err, ErrNoPolicy)
+		require.ErrorIs(t, err, policy.ErrNoPolicy)
 	})
 
 	t.Run("missing table", func(t *testing.T) {
-		other, err := NewDynamoDBRegistry(client, DynamoDBConfig{Table: "no-such-table"})
+		other, err := New(client, Config{Table: "no-such-table"})
 		require.NoError(t, err)
 		_, err = other.Policy(ctx, "Tenant-A")
 		require.Error(t, err)
-		assert.NotErrorIs(t, err, ErrNoPolicy, "a backend failure is not a missing policy")
+		assert.NotErrorIs(t, err, policy.ErrNoPolicy, "a backend failure is not a missing policy")
 		var rnf *types.ResourceNotFoundException
 		assert.ErrorAs(t, err, &rnf)
 	})
@@ -328,30 +329,30 @@ func (f refusingDynamo) DeleteItem(context.Context, *dynamodb.DeleteItemInput, .
 	return nil, errors.New("unexpected")
 }
 
-func TestDynamoDBRegistryValidatesKeys(t *testing.T) {
+func TestRegistryValidatesKeys(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	reg, err := NewDynamoDBRegistry(refusingDynamo{t}, DynamoDBConfig{Table: "t"})
+	reg, err := New(refusingDynamo{t}, Config{Table: "t"})
 	require.NoError(t, err)
-	for _, id := range []string{"", "a b", "a\x00", "USER#x\nTENANT", strings.Repeat("u", MaxUserIDLen+1)} {
+	for _, id := range []string{"", "a b", "a\x00", "USER#x\nTENANT", strings.Repeat("u", policy.MaxUserIDLen+1)} {
 		_, err := reg.TenantOf(ctx, id)
-		require.ErrorIs(t, err, ErrUnknownUser, "%q", id)
-		require.ErrorIs(t, err, ErrInvalidUserID, "%q", id)
-		require.ErrorIs(t, reg.PutUser(ctx, id, "Tenant-A"), ErrInvalidUserID)
-		require.ErrorIs(t, reg.DeleteUser(ctx, id), ErrInvalidUserID)
+		require.ErrorIs(t, err, policy.ErrUnknownUser, "%q", id)
+		require.ErrorIs(t, err, policy.ErrInvalidUserID, "%q", id)
+		require.ErrorIs(t, reg.PutUser(ctx, id, "Tenant-A"), policy.ErrInvalidUserID)
+		require.ErrorIs(t, reg.DeleteUser(ctx, id), policy.ErrInvalidUserID)
 	}
 	for _, id := range []string{"", "Tenant#A", "Tenant-A/../B", "a.b", strings.Repeat("t", 65)} {
 		_, err := reg.Policy(ctx, id)
-		require.ErrorIs(t, err, ErrNoPolicy, "%q", id)
+		require.ErrorIs(t, err, policy.ErrNoPolicy, "%q", id)
 		require.ErrorIs(t, err, tenantctx.ErrInvalidTenantID, "%q", id)
 		require.ErrorIs(t, reg.DeletePolicy(ctx, id), tenantctx.ErrInvalidTenantID)
 	}
 	_, err = reg.PutPolicy(ctx, []byte(`{}`))
-	require.ErrorIs(t, err, ErrInvalidPolicy)
+	require.ErrorIs(t, err, policy.ErrInvalidPolicy)
 
-	_, err = NewDynamoDBRegistry(nil, DynamoDBConfig{Table: "t"})
+	_, err = New(nil, Config{Table: "t"})
 	require.Error(t, err)
-	_, err = NewDynamoDBRegistry(refusingDynamo{t}, DynamoDBConfig{})
+	_, err = New(refusingDynamo{t}, Config{})
 	require.Error(t, err)
 }
 
@@ -366,7 +367,7 @@ func (s stubDynamo) GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dy
 	return &dynamodb.GetItemOutput{Item: s.item}, s.err
 }
 
-func TestDynamoDBRegistryBadItems(t *testing.T) {
+func TestRegistryBadItems(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	errDown := errors.New("connection refused")
@@ -377,22 +378,31 @@ func TestDynamoDBRegistryBadItems(t *testing.T) {
 		want error
 	}{
 		{"backend error", nil, errDown, errDown},
-		{"no document attribute", map[string]types.AttributeValue{DynamoPK: &types.AttributeValueMemberS{Value: "TENANT#Tenant-A"}}, nil, ErrInvalidPolicy},
-		{"document not a string", map[string]types.AttributeValue{DynamoDocument: &types.AttributeValueMemberB{Value: []byte(issueDoc)}}, nil, ErrInvalidPolicy},
-		{"policy id attribute missing", map[string]types.AttributeValue{DynamoDocument: &types.AttributeValueMemberS{Value: issueDoc}}, nil, ErrInvalidPolicy},
+		{"no document attribute", map[string]types.AttributeValue{AttrPK: &types.AttributeValueMemberS{Value: "TENANT#Tenant-A"}}, nil, policy.ErrInvalidPolicy},
+		{"document not a string", map[string]types.AttributeValue{AttrDocument: &types.AttributeValueMemberB{Value: []byte(issueDoc)}}, nil, policy.ErrInvalidPolicy},
+		{"policy id attribute missing", map[string]types.AttributeValue{AttrDocument: &types.AttributeValueMemberS{Value: issueDoc}}, nil, policy.ErrInvalidPolicy},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			reg, err := NewDynamoDBRegistry(stubDynamo{refusingDynamo: refusingDynamo{t}, item: tc.item, err: tc.err}, DynamoDBConfig{Table: "t"})
+			reg, err := New(stubDynamo{refusingDynamo: refusingDynamo{t}, item: tc.item, err: tc.err}, Config{Table: "t"})
 			require.NoError(t, err)
-			d, err := Decide(ctx, reg, tenant("Tenant-A"), ResourceTypeTool, "agent:tool:order-lookup")
+			d, err := policy.Decide(ctx, reg, tenant("Tenant-A"), policy.ResourceTypeTool, "agent:tool:order-lookup")
 			require.ErrorIs(t, err, tc.want)
 			assert.False(t, d.Allowed)
 		})
 	}
-	reg, err := NewDynamoDBRegistry(stubDynamo{refusingDynamo: refusingDynamo{t}, item: map[string]types.AttributeValue{DynamoTenantID: &types.AttributeValueMemberN{Value: "1"}}}, DynamoDBConfig{Table: "t"})
+	reg, err := New(stubDynamo{refusingDynamo: refusingDynamo{t}, item: map[string]types.AttributeValue{AttrTenantID: &types.AttributeValueMemberN{Value: "1"}}}, Config{Table: "t"})
 	require.NoError(t, err)
 	_, err = reg.TenantOf(ctx, "alice")
 	require.Error(t, err)
-	assert.NotErrorIs(t, err, ErrUnknownUser)
+	assert.NotErrorIs(t, err, policy.ErrUnknownUser)
 }
+
+// issueDoc is the document from the issue, verbatim.
+const issueDoc = `{"policyId":"POL-TENANT-A","tenantId":"Tenant-A","rules":[{"effect":"ALLOW","resourceType":"TOOL","resources":["agent:tool:order-lookup"]},{"effect":"DENY","resourceType":"TOOL","resources":["agent:tool:admin-refund"],"reason":"Insufficient privileges"}]}`
+
+func policyJSON(id, tenantID, tool string) string {
+	return `{"policyId":"` + id + `","tenantId":"` + tenantID + `","rules":[{"effect":"ALLOW","resourceType":"TOOL","resources":["` + tool + `"]}]}`
+}
+
+func tenant(id string) *tenantctx.Tenant { return &tenantctx.Tenant{ID: id} }
