@@ -85,13 +85,15 @@ type Config struct {
 	// JWKS configures how remote key sets are fetched and cached.
 	JWKS JWKSConfig
 	// TenantHeader is the request header that, when present, must equal the
-	// token's tenant in [Verifier.Verify]. Default "X-Tenant-ID".
+	// token's tenant in [Verifier.Verify]; it must be a valid header name.
+	// Default "X-Tenant-ID".
 	// [Middleware] can override it with [WithTenantHeader].
 	TenantHeader string
 	// Now returns the current time. Default time.Now.
 	Now func() time.Time
 	// HTTPClient fetches JWKS documents. Default: a client that follows no
-	// redirects, with JWKS.Timeout.
+	// redirects, with JWKS.Timeout. A client whose CheckRedirect is nil is
+	// used through a copy that follows no redirects either.
 	HTTPClient *http.Client
 }
 
@@ -109,7 +111,9 @@ type IssuerConfig struct {
 // StaticKey is a configured verification key.
 type StaticKey struct {
 	// ID is the key id a token's "kid" must name. A token without "kid" is
-	// accepted only if exactly one key of the issuer fits its algorithm.
+	// checked with the one static key of the issuer that fits its
+	// algorithm, or else with the one fitting key of the first JWKS that
+	// has exactly one; when several keys fit, it fails with [ErrUnknownKey].
 	ID string
 	// Algorithm optionally restricts the key to one "alg".
 	Algorithm string
@@ -128,11 +132,12 @@ type ClaimNames struct {
 	Tenant ClaimPath
 	// Tier defaults to "tier".
 	Tier ClaimPath
-	// Scopes defaults to "scope": a space-separated string (RFC 9068) or
-	// an array of strings.
+	// Scopes defaults to "scope": a string split at spaces (SP only, RFC
+	// 6749 §3.3; tabs and Unicode spaces are part of a scope) or an array
+	// of strings.
 	Scopes ClaimPath
 	// Entitlements defaults to "entitlements": an array of strings or a
-	// space-separated string.
+	// string split at spaces (SP only).
 	Entitlements ClaimPath
 	// Region defaults to "region".
 	Region ClaimPath
@@ -180,7 +185,17 @@ var supportedAlgs = []string{
 }
 
 func (c *Config) withDefaults() (Config, error) {
+	// Copy every slice: the verifier keeps the configuration it validated,
+	// whatever the caller does with c afterwards.
 	cfg := *c
+	cfg.Audiences = slices.Clone(c.Audiences)
+	cfg.Algorithms = slices.Clone(c.Algorithms)
+	cfg.Types = slices.Clone(c.Types)
+	cfg.Issuers = slices.Clone(c.Issuers)
+	for i := range cfg.Issuers {
+		cfg.Issuers[i].JWKSURLs = slices.Clone(cfg.Issuers[i].JWKSURLs)
+		cfg.Issuers[i].Keys = slices.Clone(cfg.Issuers[i].Keys)
+	}
 	if len(cfg.Issuers) == 0 {
 		return cfg, errors.New("tenantctx: config: at least one issuer is required")
 	}
@@ -272,16 +287,22 @@ func (c *Config) withDefaults() (Config, error) {
 	if cfg.TenantHeader == "" {
 		cfg.TenantHeader = defaultTenantHeader
 	}
+	if !validHeaderName(cfg.TenantHeader) {
+		// Such a header never arrives, so the binding would be silently off.
+		return cfg, errors.New("tenantctx: config: tenant header is not a valid http header name")
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{
-			Timeout: j.Timeout,
-			CheckRedirect: func(*http.Request, []*http.Request) error {
-				return errors.New("tenantctx: jwks redirect refused")
-			},
-		}
+	switch {
+	case cfg.HTTPClient == nil:
+		cfg.HTTPClient = &http.Client{Timeout: j.Timeout, CheckRedirect: refuseRedirect}
+	case cfg.HTTPClient.CheckRedirect == nil:
+		// A nil CheckRedirect follows up to 10 redirects; keep the caller's
+		// transport but not that default. The caller's client is not modified.
+		hc := *cfg.HTTPClient
+		hc.CheckRedirect = refuseRedirect
+		cfg.HTTPClient = &hc
 	}
 	seen := map[string]bool{}
 	for i, is := range cfg.Issuers {
@@ -302,6 +323,24 @@ func (c *Config) withDefaults() (Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// validHeaderName reports whether s is an RFC 9110 field name (a token).
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func refuseRedirect(*http.Request, []*http.Request) error {
+	return errors.New("tenantctx: jwks redirect refused")
 }
 
 func setDur(d *time.Duration, def time.Duration) {

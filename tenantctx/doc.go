@@ -13,8 +13,9 @@
 // an *http.Request). It accepts only compact JWS access tokens that pass
 // every check below; each failure wraps a sentinel error for [errors.Is]:
 //
-//   - exactly three base64url segments, at most Config.MaxTokenSize bytes
-//     ([ErrMalformedToken], [ErrTokenTooLarge]);
+//   - exactly three canonical base64url segments (no padding, no stray
+//     bits, no characters a decoder would skip), at most
+//     Config.MaxTokenSize bytes ([ErrMalformedToken], [ErrTokenTooLarge]);
 //   - header and claims are JSON objects without duplicate member names at
 //     any depth, compared after unescaping ([ErrDuplicateMember]);
 //   - "alg" in Config.Algorithms, never "none", HS* only with
@@ -71,8 +72,9 @@
 // WWW-Authenticate: Bearer error="invalid_token" for a bad token, 400
 // invalid_request for a malformed request, 403 insufficient_scope for a
 // scope missing from [RequireScopes]. A request whose X-Tenant-ID header
-// (see [WithTenantHeader]) differs from the token's tenant gets 403:
-// headers never override claims. [WriteError] writes a small JSON body
+// (see [WithTenantHeader]; its name matched in any letter case, '_' for
+// '-') differs from the token's tenant, or occurs more than once, gets
+// 403: headers never override claims. [WriteError] writes a small JSON body
 // that never contains token contents; [WithErrorHandler] replaces it. The
 // middleware sets tenant.id, tenant.tier and enduser.id on the current
 // OpenTelemetry span.

@@ -27,6 +27,9 @@ func FuzzVerifyToken(f *testing.F) {
 	} {
 		f.Add(iss.Mint(f, c))
 	}
+	valid := iss.Mint(f, tenanttest.Claims{Tenant: "t1"})
+	f.Add(valid + "\n")
+	f.Add(valid[:len(valid)-4] + "\r\n" + valid[len(valid)-4:])
 	f.Add("a.b.c")
 	f.Add("..")
 	f.Fuzz(func(t *testing.T, tok string) {
@@ -43,8 +46,15 @@ func FuzzVerifyToken(f *testing.F) {
 		if tenantctx.ValidateID(ten.ID) != nil || ten.Subject == "" || ten.ExpiresAt.IsZero() || ten.Token() != tok {
 			t.Fatalf("accepted a malformed tenant %v", ten)
 		}
+		// Only the canonical spelling of a token is accepted: base64url
+		// characters and exactly two dots, nothing a decoder would skip.
+		if strings.Count(tok, ".") != 2 || strings.Trim(tok, base64urlAlphabet+".") != "" {
+			t.Fatalf("accepted a token with characters outside base64url: %q", tok)
+		}
 	})
 }
+
+const base64urlAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 // FuzzExtractToken fuzzes the Authorization header through Verify: any
 // header must yield a sentinel error or a tenant, never a panic, and a

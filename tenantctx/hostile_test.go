@@ -75,6 +75,13 @@ func TestHostileTokens(t *testing.T) {
 		{name: "claims not json", token: parts[0] + "." + b64("not json") + "." + parts[2], want: tenantctx.ErrMalformedToken, status: 401},
 		{name: "claims invalid utf-8", claims: &tenanttest.Claims{RawClaims: claimsJSON(`,"tenant_id":"t1","x":"` + "\xff" + `"`)}, want: tenantctx.ErrMalformedToken, status: 401},
 		{name: "signature not base64url", token: parts[0] + "." + parts[1] + ".~~~~", want: tenantctx.ErrMalformedToken, status: 401},
+		// encoding/base64 skips '\r' and '\n' even in strict mode, so these
+		// would be second spellings of the valid token.
+		{name: "newline inside signature", token: parts[0] + "." + parts[1] + "." + parts[2][:10] + "\n" + parts[2][10:], want: tenantctx.ErrMalformedToken, status: 400},
+		{name: "crlf after signature", token: valid + "\r\n", want: tenantctx.ErrMalformedToken, status: 400},
+		{name: "signature padded", token: valid + "==", want: tenantctx.ErrMalformedToken, status: 401},
+		{name: "signature non-canonical trailing bits", token: flipLastBit(valid), want: tenantctx.ErrMalformedToken, status: 401},
+		{name: "header padded", token: parts[0] + "=." + parts[1] + "." + parts[2], want: tenantctx.ErrMalformedToken, status: 400},
 		{name: "oversize", claims: &tenanttest.Claims{Tenant: "t1", Extra: map[string]any{"pad": strings.Repeat("a", tenantctx.DefaultMaxTokenSize)}}, want: tenantctx.ErrTokenTooLarge, status: 401},
 
 		// Duplicate member names.
@@ -106,6 +113,12 @@ func TestHostileTokens(t *testing.T) {
 		{name: "typ missing", claims: &tenanttest.Claims{Tenant: "t1", Type: "-"}, want: tenantctx.ErrInvalidType, status: 401},
 		{name: "typ not a string", claims: &tenanttest.Claims{Tenant: "t1", Header: map[string]any{"typ": 1}}, want: tenantctx.ErrInvalidType, status: 401},
 		{name: "typ id token", claims: &tenanttest.Claims{Tenant: "t1", Type: "id_token+jwt"}, want: tenantctx.ErrInvalidType, status: 401},
+		{name: "typ double application prefix", claims: &tenanttest.Claims{Tenant: "t1", Type: "application/application/at+jwt"}, want: tenantctx.ErrInvalidType, status: 401},
+		{name: "typ other media type", claims: &tenanttest.Claims{Tenant: "t1", Type: "text/at+jwt"}, want: tenantctx.ErrInvalidType, status: 401},
+		{name: "typ with parameter", claims: &tenanttest.Claims{Tenant: "t1", Type: "at+jwt; charset=utf-8"}, want: tenantctx.ErrInvalidType, status: 401},
+		{name: "crit empty", claims: &tenanttest.Claims{Tenant: "t1", Header: map[string]any{"crit": []string{}}}, want: tenantctx.ErrUnsupportedCritical, status: 401},
+		{name: "alg escaped none", claims: &tenanttest.Claims{Tenant: "t1", RawHeader: `{"\u0061lg":"none","typ":"at+jwt","kid":"` + kid + `"}`}, want: tenantctx.ErrAlgorithmNotAllowed, status: 401},
+		{name: "alg escaped duplicate", claims: &tenanttest.Claims{Tenant: "t1", RawHeader: `{"alg":"RS256","\u0061lg":"none","typ":"at+jwt","kid":"` + kid + `"}`}, want: tenantctx.ErrDuplicateMember, status: 401},
 		{name: "kid not a string", claims: &tenanttest.Claims{Tenant: "t1", Header: map[string]any{"kid": 7}}, want: tenantctx.ErrMalformedToken, status: 401},
 
 		// Issuer, audience, keys, signature.
@@ -131,12 +144,20 @@ func TestHostileTokens(t *testing.T) {
 		{name: "nbf in future", claims: &tenanttest.Claims{Tenant: "t1", NotBefore: now.Add(time.Minute)}, want: tenantctx.ErrTokenNotYetValid, status: 401},
 		{name: "iat in future", claims: &tenanttest.Claims{Tenant: "t1", IssuedAt: now.Add(time.Minute)}, want: tenantctx.ErrTokenNotYetValid, status: 401},
 		{name: "nbf string", claims: &tenanttest.Claims{Tenant: "t1", Extra: map[string]any{"nbf": "now"}}, want: tenantctx.ErrInvalidClaim, status: 401},
+		{name: "exp numeric string", claims: &tenanttest.Claims{Tenant: "t1", Extra: map[string]any{"exp": itoa(now.Add(time.Hour).Unix())}}, want: tenantctx.ErrMissingExpiry, status: 401},
+		{name: "exp bool", claims: &tenanttest.Claims{Tenant: "t1", Extra: map[string]any{"exp": true}}, want: tenantctx.ErrMissingExpiry, status: 401},
+		{name: "exp huge", claims: &tenanttest.Claims{Tenant: "t1", Extra: map[string]any{"exp": 1e30}}, want: tenantctx.ErrMissingExpiry, status: 401},
+		{name: "exp overflows float64", claims: &tenanttest.Claims{RawClaims: `{"iss":"` + iss.URL() + `","aud":"` + iss.Audience() + `","sub":"u1","tenant_id":"t1","exp":1e400}`}, want: tenantctx.ErrMalformedToken, status: 401},
+		{name: "nbf null", claims: &tenanttest.Claims{RawClaims: claimsJSON(`,"tenant_id":"t1","nbf":null`)}, want: tenantctx.ErrInvalidClaim, status: 401},
+		{name: "iat huge", claims: &tenanttest.Claims{Tenant: "t1", Extra: map[string]any{"iat": 1e30}}, want: tenantctx.ErrInvalidClaim, status: 401},
 
 		// Subject, tenant, actor.
 		{name: "sub missing", claims: &tenanttest.Claims{Tenant: "t1", Extra: map[string]any{"sub": nil}}, want: tenantctx.ErrInvalidClaim, status: 401},
 		{name: "sub number", claims: &tenanttest.Claims{Tenant: "t1", Extra: map[string]any{"sub": 42}}, want: tenantctx.ErrInvalidClaim, status: 401},
 		{name: "tenant missing", claims: &tenanttest.Claims{}, want: tenantctx.ErrMissingTenant, status: 401},
 		{name: "tenant null", claims: &tenanttest.Claims{Extra: map[string]any{"tenant_id": []any{nil}[0]}}, want: tenantctx.ErrMissingTenant, status: 401},
+		{name: "tenant json null", claims: &tenanttest.Claims{RawClaims: claimsJSON(`,"tenant_id":null`)}, want: tenantctx.ErrMissingTenant, status: 401},
+		{name: "tenant object", claims: &tenanttest.Claims{RawClaims: claimsJSON(`,"tenant_id":{"id":"t1"}`)}, want: tenantctx.ErrInvalidTenantID, status: 401},
 		{name: "tenant number", claims: &tenanttest.Claims{Extra: map[string]any{"tenant_id": 7}}, want: tenantctx.ErrInvalidTenantID, status: 401},
 		{name: "tenant array", claims: &tenanttest.Claims{Extra: map[string]any{"tenant_id": []string{"t1", "t2"}}}, want: tenantctx.ErrInvalidTenantID, status: 401},
 		{name: "tenant empty", claims: &tenanttest.Claims{Extra: map[string]any{"tenant_id": ""}}, want: tenantctx.ErrInvalidTenantID, status: 401},
@@ -172,7 +193,13 @@ func TestHostileTokens(t *testing.T) {
 			w, got := serve(t, v, r)
 			assert.Equal(t, tt.status, w.Code)
 			assert.Nil(t, got, "next handler must not run")
-			assert.Contains(t, w.Header().Get("WWW-Authenticate"), `error="invalid_token"`)
+			wantCode := `error="invalid_token"`
+			if tt.status == http.StatusBadRequest {
+				// Characters outside b64token: the middleware refuses the
+				// request before it reaches the verifier.
+				wantCode = `error="invalid_request"`
+			}
+			assert.Contains(t, w.Header().Get("WWW-Authenticate"), wantCode)
 			for _, seg := range strings.Split(tok, ".") {
 				if len(seg) > 8 {
 					assert.NotContains(t, w.Body.String(), seg)
@@ -189,3 +216,11 @@ func TestHostileTokens(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// flipLastBit flips the lowest bit of the token's last base64url
+// character: for a segment whose length is not a multiple of four that
+// bit is padding, so a lenient decoder returns the same bytes.
+func flipLastBit(tok string) string {
+	i := strings.IndexByte(base64urlAlphabet, tok[len(tok)-1])
+	return tok[:len(tok)-1] + string(base64urlAlphabet[i^1])
+}

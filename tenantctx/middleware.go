@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/textproto"
+	"slices"
 	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -33,8 +34,9 @@ func RequireScopes(scopes ...string) MiddlewareOption {
 
 // WithTenantHeader sets the header that, when a request carries it, must
 // equal the token's tenant (default "X-Tenant-ID", or Config.TenantHeader).
-// An empty name turns the binding off. The header never overrides the
-// token: the Tenant always comes from the token.
+// The name is matched ignoring case and with '_' equal to '-', and the
+// header may occur once. An empty name turns the binding off. The header
+// never overrides the token: the Tenant always comes from the token.
 func WithTenantHeader(name string) MiddlewareOption {
 	return func(p *requestPolicy) { p.tenantHeader = textproto.CanonicalMIMEHeaderKey(name) }
 }
@@ -116,19 +118,65 @@ func (v *Verifier) verifyRequest(r *http.Request, p *requestPolicy) (*Tenant, er
 			return nil, err
 		}
 	}
-	if p.tenantHeader != "" {
-		if hv, ok := r.Header[p.tenantHeader]; ok {
-			if len(hv) != 1 || hv[0] != t.ID {
-				return nil, ErrTenantMismatch
-			}
-		}
+	if p.tenantHeader != "" && !tenantHeaderMatches(r.Header, p.tenantHeader, t.ID) {
+		return nil, ErrTenantMismatch
 	}
 	for _, s := range p.scopes {
 		if !t.HasScope(s) {
-			return nil, &ScopeError{Required: p.scopes}
+			return nil, &ScopeError{Required: slices.Clone(p.scopes)}
 		}
 	}
 	return t, nil
+}
+
+// tenantHeaderMatches reports whether every value of the tenant header in
+// h equals id, and there is at most one. The server canonicalises header
+// names, but a request built in-process (or a Header map filled directly)
+// can carry "X-Tenant-ID" or "x-tenant-id" next to the canonical
+// "X-Tenant-Id"; code further on may read any of them, so all spellings
+// that differ only in case or in '_' for '-' count as the tenant header.
+func tenantHeaderMatches(h http.Header, name, id string) bool {
+	n := 0
+	matches := true
+	count := func(vs []string) {
+		n += len(vs)
+		if len(vs) != 1 || vs[0] != id {
+			matches = false
+		}
+	}
+	if vs, ok := h[name]; ok {
+		count(vs)
+	}
+	for k, vs := range h {
+		if k != name && sameHeaderName(k, name) {
+			count(vs)
+		}
+	}
+	return matches && n <= 1
+}
+
+// sameHeaderName compares header names ignoring ASCII case and treating
+// '_' as '-' (CGI-style gateways and some proxies map one to the other).
+func sameHeaderName(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if headerFold(a[i]) != headerFold(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func headerFold(c byte) byte {
+	switch {
+	case 'A' <= c && c <= 'Z':
+		return c + 'a' - 'A'
+	case c == '_':
+		return '-'
+	}
+	return c
 }
 
 // ScopeError reports the scopes a handler requires when a token lacks one
@@ -168,7 +216,9 @@ func extractToken(r *http.Request, allowQuery bool) (string, error) {
 	if len(h) != 1 {
 		return "", fmt.Errorf("%w: more than one authorization header", ErrInvalidRequest)
 	}
-	if allowQuery && r.URL != nil && strings.Contains(r.URL.RawQuery, "access_token") {
+	// The parameter name may be percent-encoded ("access%5Ftoken"), so any
+	// escape in the query forces a full parse.
+	if allowQuery && r.URL != nil && (strings.Contains(r.URL.RawQuery, "access_token") || strings.IndexByte(r.URL.RawQuery, '%') >= 0) {
 		if _, dup := r.URL.Query()["access_token"]; dup {
 			return "", fmt.Errorf("%w: token in header and query", ErrInvalidRequest)
 		}

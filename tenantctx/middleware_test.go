@@ -79,6 +79,16 @@ func TestMiddlewareRFC6750(t *testing.T) {
 		}, opts: []tenantctx.MiddlewareOption{tenantctx.AllowQueryToken()}, status: 200},
 		{name: "query and header", req: func() *http.Request { return bearer("/?access_token="+tok, tok) },
 			opts: []tenantctx.MiddlewareOption{tenantctx.AllowQueryToken()}, status: 400, want: tenantctx.ErrInvalidRequest},
+		{name: "query key percent-encoded and header", req: func() *http.Request { return bearer("/?access%5Ftoken="+tok, tok) },
+			opts: []tenantctx.MiddlewareOption{tenantctx.AllowQueryToken()}, status: 400, want: tenantctx.ErrInvalidRequest},
+		{name: "query token percent-encoded key opted in", req: func() *http.Request {
+			return httptest.NewRequest("GET", "/?access%5Ftoken="+tok, nil)
+		}, opts: []tenantctx.MiddlewareOption{tenantctx.AllowQueryToken()}, status: 200},
+		{name: "tab after scheme", req: func() *http.Request {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.Header.Set("Authorization", "Bearer\t"+tok)
+			return r
+		}, status: 400, want: tenantctx.ErrInvalidRequest},
 		{name: "query token twice", req: func() *http.Request {
 			return httptest.NewRequest("GET", "/?access_token="+tok+"&access_token="+tok, nil)
 		}, opts: []tenantctx.MiddlewareOption{tenantctx.AllowQueryToken()}, status: 400, want: tenantctx.ErrInvalidRequest},
@@ -106,6 +116,32 @@ func TestMiddlewareRFC6750(t *testing.T) {
 		{name: "tenant header empty", req: func() *http.Request {
 			r := bearer("/", tok)
 			r.Header["X-Tenant-Id"] = []string{""}
+			return r
+		}, status: 403, want: tenantctx.ErrTenantMismatch},
+		{name: "tenant header non-canonical key differs", req: func() *http.Request {
+			r := bearer("/", tok)
+			r.Header["X-Tenant-ID"] = []string{"t2"}
+			return r
+		}, status: 403, want: tenantctx.ErrTenantMismatch},
+		{name: "tenant header lowercase key matches", req: func() *http.Request {
+			r := bearer("/", tok)
+			r.Header["x-tenant-id"] = []string{"t1"}
+			return r
+		}, status: 200},
+		{name: "tenant header under two spellings", req: func() *http.Request {
+			r := bearer("/", tok)
+			r.Header.Set("X-Tenant-ID", "t1")
+			r.Header["x-tenant-id"] = []string{"t2"}
+			return r
+		}, status: 403, want: tenantctx.ErrTenantMismatch},
+		{name: "tenant header with underscores differs", req: func() *http.Request {
+			r := bearer("/", tok)
+			r.Header["X_tenant_id"] = []string{"t2"}
+			return r
+		}, status: 403, want: tenantctx.ErrTenantMismatch},
+		{name: "tenant header case differs in value", req: func() *http.Request {
+			r := bearer("/", tok)
+			r.Header.Set("X-Tenant-ID", "T1")
 			return r
 		}, status: 403, want: tenantctx.ErrTenantMismatch},
 		{name: "custom tenant header differs", req: func() *http.Request {

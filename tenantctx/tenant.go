@@ -19,7 +19,9 @@ import (
 //
 // The raw token is kept so that it can be exchanged for a token bound to the
 // next hop (RFC 8693), but it is never printed: [Tenant.String],
-// [Tenant.Format] and [Tenant.LogValue] omit it.
+// [Tenant.Format] and [Tenant.LogValue] omit it, and a Tenant value (not a
+// pointer) printed with any fmt verb or logged by slog shows neither the
+// token nor the raw claims.
 type Tenant struct {
 	// ID is the tenant identifier, always valid under [ValidateID].
 	ID string
@@ -46,8 +48,32 @@ type Tenant struct {
 	// actor, and so on. Nil when nobody acts on the subject's behalf.
 	Actor *Actor
 
-	claims map[string]any
+	// secret holds the raw token and claims two pointers away. A Tenant
+	// value has none of the *Tenant formatting methods, so fmt prints it
+	// field by field; it prints a pointer to a pointer as a bare address
+	// for every verb and at every depth, including the bad-verb path
+	// ("%s" of a pointer), which prints a pointer to a struct with its
+	// contents. DeepEqual still compares the contents.
+	secret **tenantSecret
+}
+
+// tenantSecret is what formatting of a Tenant must never reveal.
+type tenantSecret struct {
 	token  string
+	claims map[string]any
+}
+
+func newTenantSecret(tok string, claims map[string]any) **tenantSecret {
+	s := &tenantSecret{token: tok, claims: claims}
+	return &s
+}
+
+// sec returns t's token and claims, or nil.
+func (t *Tenant) sec() *tenantSecret {
+	if t == nil || t.secret == nil {
+		return nil
+	}
+	return *t.secret
 }
 
 // Actor is one link of an RFC 8693 delegation chain (the "act" claim).
@@ -91,20 +117,22 @@ func (t *Tenant) HasEntitlement(e string) bool {
 // (string, float64 or json.Number, bool, []any, map[string]any). The caller
 // must not modify a returned map or slice.
 func (t *Tenant) Claim(name string) (any, bool) {
-	if t == nil || t.claims == nil {
+	sec := t.sec()
+	if sec == nil {
 		return nil, false
 	}
-	v, ok := t.claims[name]
+	v, ok := sec.claims[name]
 	return v, ok
 }
 
 // Claims returns a shallow copy of all verified claims of the token, or nil
 // for a Tenant built without a token.
 func (t *Tenant) Claims() map[string]any {
-	if t == nil || t.claims == nil {
+	sec := t.sec()
+	if sec == nil || sec.claims == nil {
 		return nil
 	}
-	return maps.Clone(t.claims)
+	return maps.Clone(sec.claims)
 }
 
 // Token returns the raw bearer token this Tenant was verified from, for use
@@ -112,20 +140,24 @@ func (t *Tenant) Claims() map[string]any {
 // Tenant built without a token. Never log it and never forward it to another
 // audience.
 func (t *Tenant) Token() string {
-	if t == nil {
+	sec := t.sec()
+	if sec == nil {
 		return ""
 	}
-	return t.token
+	return sec.token
 }
 
 // WithToken returns a shallow copy of t that carries the raw token tok and
 // the verified claims of that token. It is meant for verifiers and test kits
 // that build a Tenant themselves; claims may be nil. The map is not copied:
-// the caller must not modify it afterwards.
+// the caller must not modify it afterwards. A nil t yields a Tenant with
+// only the token and claims set.
 func (t *Tenant) WithToken(tok string, claims map[string]any) *Tenant {
-	c := *t
-	c.token = tok
-	c.claims = claims
+	var c Tenant
+	if t != nil {
+		c = *t
+	}
+	c.secret = newTenantSecret(tok, claims)
 	return &c
 }
 

@@ -201,7 +201,7 @@ func (v *Verifier) VerifyToken(ctx context.Context, raw string) (*Tenant, error)
 
 // cached returns the cached Tenant for raw, or nil.
 func (v *Verifier) cached(raw string) *Tenant {
-	if v.cache == nil || v.closed.Load() {
+	if v.cache == nil || v.closed.Load() || len(raw) > v.cfg.MaxTokenSize {
 		return nil
 	}
 	return v.cache.get(raw, v.cfg.Now())
@@ -210,17 +210,10 @@ func (v *Verifier) cached(raw string) *Tenant {
 // verify does the full check of one token; it is the cache-off path.
 func (v *Verifier) verify(ctx context.Context, raw string) (*Tenant, error) {
 	v.verifications.Add(1)
-	// Compact serialization: exactly two dots.
-	d1 := strings.IndexByte(raw, '.')
-	if d1 <= 0 {
-		return nil, fmt.Errorf("%w: want three segments", ErrMalformedToken)
+	d1, d2, err := splitCompact(raw)
+	if err != nil {
+		return nil, err
 	}
-	rest := raw[d1+1:]
-	d2 := strings.IndexByte(rest, '.')
-	if d2 <= 0 || strings.IndexByte(rest[d2+1:], '.') >= 0 {
-		return nil, fmt.Errorf("%w: want three segments", ErrMalformedToken)
-	}
-	d2 += d1 + 1
 	hdr, err := decodeSegment(raw[:d1], "header")
 	if err != nil {
 		return nil, err
@@ -258,6 +251,34 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*Tenant, error) {
 		return nil, ErrInvalidSignature
 	}
 	return v.tenantFromClaims(raw, iss, claims)
+}
+
+// splitCompact checks that raw is a compact JWS, three base64url segments
+// separated by exactly two dots with non-empty header and claims, and
+// returns the positions of the dots.
+//
+// Checking the alphabet here matters: encoding/base64 skips '\r' and '\n'
+// even in strict mode, so without it "a.b.c" and "a.b.c\n" would both
+// verify, two spellings of one token.
+func splitCompact(raw string) (d1, d2 int, err error) {
+	d1, d2 = -1, -1
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_':
+		case c == '.' && d1 < 0:
+			d1 = i
+		case c == '.' && d2 < 0:
+			d2 = i
+		case c == '.':
+			return 0, 0, fmt.Errorf("%w: want three segments", ErrMalformedToken)
+		default:
+			return 0, 0, fmt.Errorf("%w: byte %d is not base64url", ErrMalformedToken, i)
+		}
+	}
+	if d1 <= 0 || d2 <= d1+1 {
+		return 0, 0, fmt.Errorf("%w: want three segments", ErrMalformedToken)
+	}
+	return d1, d2, nil
 }
 
 func decodeSegment(seg, what string) (map[string]any, error) {
@@ -416,8 +437,7 @@ func (v *Verifier) tenantFromClaims(raw, iss string, c map[string]any) (*Tenant,
 		Audience:  aud,
 		ExpiresAt: exp,
 		IssuedAt:  iat,
-		claims:    c,
-		token:     raw,
+		secret:    newTenantSecret(raw, c),
 	}
 	if t.Tier, err = optionalString(c, v.cfg.Claims.Tier); err != nil {
 		return nil, err
@@ -491,7 +511,7 @@ func stringList(v any, split bool) ([]string, error) {
 		return nil, nil
 	case string:
 		if split {
-			return strings.Fields(x), nil
+			return splitSpace(x), nil
 		}
 		return []string{x}, nil
 	case []any:
@@ -506,6 +526,20 @@ func stringList(v any, split bool) ([]string, error) {
 		return out, nil
 	}
 	return nil, ErrInvalidClaim
+}
+
+// splitSpace splits s at SP (0x20) only, dropping empty elements. RFC 6749
+// §3.3 delimits scope tokens with SP; strings.Fields would also split at
+// tabs and Unicode spaces, so a scope registered as "read\u00a0admin"
+// would grant "admin".
+func splitSpace(s string) []string {
+	out := make([]string, 0, strings.Count(s, " ")+1)
+	for f := range strings.SplitSeq(s, " ") {
+		if f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func parseActor(v any, depth, limit int) (*Actor, error) {

@@ -9,6 +9,7 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -78,6 +79,10 @@ func TestNewVerifierConfig(t *testing.T) {
 		{"jwks interval above min ttl", func(c *tenantctx.Config) { c.JWKS.MinInterval = 2 * time.Minute }, false},
 		{"jwks min ttl above max", func(c *tenantctx.Config) { c.JWKS.MinTTL = 48 * time.Hour }, false},
 		{"negative cache size", func(c *tenantctx.Config) { c.TokenCache.Size = -1 }, false},
+		{"tenant header with space", func(c *tenantctx.Config) { c.TenantHeader = "X Tenant" }, false},
+		{"tenant header with colon", func(c *tenantctx.Config) { c.TenantHeader = "X-Tenant:" }, false},
+		{"custom tenant header", func(c *tenantctx.Config) { c.TenantHeader = "x-org_id" }, true},
+		{"config http client without redirect policy", func(c *tenantctx.Config) { c.HTTPClient = &http.Client{} }, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

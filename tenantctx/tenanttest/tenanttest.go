@@ -63,8 +63,15 @@ type IssuerOption func(*Issuer)
 // [Issuer.Verifier]. Default [DefaultAudience].
 func WithAudience(aud string) IssuerOption { return func(i *Issuer) { i.audience = aud } }
 
-// WithNow sets the clock used to mint tokens and by [Issuer.Verifier].
-func WithNow(now func() time.Time) IssuerOption { return func(i *Issuer) { i.now = now } }
+// WithNow sets the clock used to mint tokens and by [Issuer.Verifier]; nil
+// keeps time.Now.
+func WithNow(now func() time.Time) IssuerOption {
+	return func(i *Issuer) {
+		if now != nil {
+			i.now = now
+		}
+	}
+}
 
 // WithCacheControl sets the Cache-Control header of JWKS responses.
 // Default "public, max-age=3600".

@@ -101,3 +101,11 @@ func TestRequestHelper(t *testing.T) {
 	h.ServeHTTP(w, iss.NewRequest(t, http.MethodGet, "/x", tenanttest.Claims{Tenant: "acme"}))
 	assert.Equal(t, "acme", w.Body.String())
 }
+
+func TestWithNowNilKeepsClock(t *testing.T) {
+	t.Parallel()
+	iss := tenanttest.NewIssuer(t, tenanttest.WithNow(nil))
+	ten, err := iss.Verifier(t).VerifyToken(context.Background(), iss.Mint(t, tenanttest.Claims{Tenant: "t1"}))
+	require.NoError(t, err)
+	assert.Equal(t, "t1", ten.ID)
+}
