@@ -184,3 +184,88 @@ func FuzzABACCondition(f *testing.F) {
 		}
 	})
 }
+
+// TestABACWildcardCrossesSegments: IAM's '*' also matches '/', so the
+// AgentCore actor pattern "/strategies/*/actors/t1:*" alone admits a
+// request namespace that starts inside another tenant's actor prefix and
+// mentions "/actors/t1:" further down. A tenant holding its own ABAC
+// credentials could then write records under tenant t2's user prefix, which
+// t2's own prefix reads (RetrieveMemoryRecords, ListMemoryRecords) return:
+// cross-tenant memory poisoning. The emitted condition must refuse every
+// such namespace while still allowing every namespace the tenant owns.
+func TestABACWildcardCrossesSegments(t *testing.T) {
+	t.Parallel()
+	s := testSchemes(t)["agentcore/pool"]
+	p := abacPolicy(t, s)
+	write := func(tag, ns string) iam.Decision {
+		return iam.Evaluate(&iam.Request{
+			Action:        "bedrock-agentcore:BatchCreateMemoryRecords",
+			Resource:      testMemoryARN,
+			PrincipalTags: map[string]string{"TenantID": tag},
+			Context:       map[string][]string{ConditionKeyNamespace: {ns}},
+		}, p)
+	}
+	victim, err := s.User("t2", "u9")
+	require.NoError(t, err)
+	for _, in := range []string{
+		victim.String() + "actors/t1:x/",
+		victim.String() + "sessions/s1/actors/t1:x/",
+		"/strategies/semantic-1/actors/t2:u9/sessions/s1/x/actors/t1:",
+		"/strategies/a/b/actors/t1:u9/",
+		"/strategies/semantic-1/actors/t12:u/actors/t1:u/",
+	} {
+		t.Run(in, func(t *testing.T) {
+			t.Parallel()
+			d := write("t1", in)
+			require.NoError(t, d.Err)
+			assert.False(t, d.Allowed(), "tenant t1 may write %s", in)
+			assert.False(t, retrieve(p, map[string]string{"TenantID": "t1"}, in).Allowed())
+		})
+	}
+	// The tenant's own namespaces stay allowed, for strategy ids that equal
+	// keywords too.
+	for _, strat := range []string{"semantic-1", "actors", "strategies", "sessions", "t1", "shared"} {
+		for _, r := range []Ref{
+			{Level: LevelUser, StrategyID: strat, TenantID: "t1", UserID: "actors"},
+			{Level: LevelSession, StrategyID: strat, TenantID: "t1", UserID: "u9", SessionID: "actors"},
+		} {
+			n, err := s.Build(r)
+			require.NoError(t, err)
+			assert.True(t, write("t1", n.String()).Allowed(), n.String())
+			assert.False(t, write("t2", n.String()).Allowed(), n.String())
+		}
+	}
+}
+
+// FuzzABACNoForeignPrefix: a request namespace the emitted condition allows
+// for tag A never starts with a namespace of another tenant. Stores match
+// request namespaces by prefix, so such a string would be written into, or
+// read back by, that tenant's prefix reads.
+func FuzzABACNoForeignPrefix(f *testing.F) {
+	f.Add("t1", "/strategies/semantic-1/actors/t2:u9/actors/t1:x/")
+	f.Add("t1", "/strategies/s/actors/t2:u9/sessions/s1/actors/t1:")
+	f.Add("t1", "/tenant/t1/user/u9/")
+	f.Add("t1", "/strategies/s/actors/t1:u9/sessions/s1/")
+	ss := testSchemes(f)
+	schemes := []*Scheme{ss["hierarchical/pool"], ss["agentcore/pool"]}
+	policies := []*iam.Policy{abacPolicy(f, schemes[0]), abacPolicy(f, schemes[1])}
+	f.Fuzz(func(t *testing.T, tag, raw string) {
+		if ValidateID(LevelTenant, tag) != nil || strings.ContainsRune(raw, 0) {
+			return
+		}
+		for i, s := range schemes {
+			if !retrieve(policies[i], map[string]string{"TenantID": tag}, raw).Allowed() {
+				continue
+			}
+			for j := 1; j <= len(raw); j++ {
+				if raw[j-1] != '/' {
+					continue
+				}
+				n, err := s.Parse(raw[:j])
+				if err == nil && n.Level() >= LevelTenant && n.TenantID() != tag {
+					t.Fatalf("%v: tag %q allowed %q inside %q of tenant %q", s.Layout(), tag, raw, n, n.TenantID())
+				}
+			}
+		}
+	})
+}

@@ -84,7 +84,13 @@
 // example "/tenant/${aws:PrincipalTag/TenantID}/*" for one ABAC policy
 // shared by all tenants, and [Scheme.TenantPrefix] the literal prefix
 // "/tenant/t1/". Every literal part before a wildcard ends with a
-// separator. [Scheme.ActorIDPattern] gives "t1:*" for the actorId key of
+// separator. IAM's '*' also matches '/', so in the AgentCore layout the
+// actor pattern "/strategies/*/actors/t1:*" would on its own admit
+// "/strategies/s/actors/t2:u/actors/t1:x/", inside tenant t2's prefix:
+// [Scheme.NamespaceCondition] therefore adds a StringNotLike of
+// [Scheme.NamespaceExcludePatternsForTag]; whoever assembles the condition
+// from [Scheme.NamespacePatterns] must add [Scheme.NamespaceExcludePatterns]
+// the same way. [Scheme.ActorIDPattern] gives "t1:*" for the actorId key of
 // short-term memory. Silo namespaces carry no tenant; isolate a silo store
 // by its resource ARN ([ErrNoTenantSegment]).
 //

@@ -127,3 +127,27 @@ func ExampleScope() {
 	// true false
 	// true true
 }
+
+// In the AgentCore layout IAM's '*' could span segments, so the condition
+// pairs the allow patterns with a StringNotLike that keeps the actor
+// pattern from matching inside another tenant's actor prefix.
+func ExampleScheme_NamespaceCondition_agentCore() {
+	s, _ := memoryns.New(memoryns.Config{Template: memoryns.AgentCoreTemplate()})
+	cond, _ := s.NamespaceCondition(memoryns.DefaultTenantTag)
+	js, _ := json.MarshalIndent(cond, "", " ")
+	fmt.Println(string(js))
+	// Output:
+	// {
+	//  "StringLike": {
+	//   "bedrock-agentcore:namespace": [
+	//    "/tenant/${aws:PrincipalTag/TenantID}/*",
+	//    "/strategies/*/actors/${aws:PrincipalTag/TenantID}:*"
+	//   ]
+	//  },
+	//  "StringNotLike": {
+	//   "bedrock-agentcore:namespace": [
+	//    "/strategies/*/*/actors/${aws:PrincipalTag/TenantID}:*"
+	//   ]
+	//  }
+	// }
+}

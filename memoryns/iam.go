@@ -56,10 +56,16 @@ func (s *Scheme) TenantPrefix(tenantID string) (string, error) {
 //	AgentCore     /tenant/t1/*  and  /strategies/*/actors/t1:*
 //
 // Every literal part that precedes a '*' ends with a separator ('/' or the
-// actor separator ':'). The AgentCore pattern is sound because ':' occurs
-// in no namespace except in the actor segment, right after the tenant id.
-// Global and strategy namespaces are not included: grant their read access
-// in a separate statement. It fails with [ErrNoTenantSegment] in silo mode.
+// actor separator ':'). Global and strategy namespaces are not included:
+// grant their read access in a separate statement. It fails with
+// [ErrNoTenantSegment] in silo mode.
+//
+// IAM's '*' also matches '/', so in the AgentCore layout these patterns
+// alone are NOT sufficient: "/strategies/*/actors/t1:*" also matches
+// "/strategies/s/actors/t2:u/actors/t1:x/", a namespace inside tenant t2's
+// actor prefix that t2's prefix reads return. Always pair them with
+// [Scheme.NamespaceExcludePatterns] under StringNotLike, as
+// [Scheme.NamespaceCondition] does.
 func (s *Scheme) NamespacePatterns(tenantID string) ([]string, error) {
 	if err := validateID(LevelTenant, tenantID, MaxTenantIDLen); err != nil {
 		return nil, err
@@ -79,14 +85,63 @@ func (s *Scheme) NamespacePatternsForTag(tagKey string) ([]string, error) {
 	return s.patterns(v)
 }
 
+// NamespaceExcludePatterns returns the IAM StringNotLike values that must
+// accompany [Scheme.NamespacePatterns] (under the same condition key, in
+// the same statement) so that a '*' of an allow pattern cannot span
+// segments into another tenant's namespaces. It is empty for the
+// hierarchical layout, whose single pattern starts with the literal tenant
+// prefix. In the AgentCore layout it is "/strategies/*/*/actors/t1:*": it
+// refuses every string in which the "/actors/t1:" the allow pattern
+// needs does not directly follow a single strategy segment. No namespace
+// built by the scheme matches it, since ids contain neither '/' nor ':'.
+// It fails with [ErrNoTenantSegment] in silo mode.
+func (s *Scheme) NamespaceExcludePatterns(tenantID string) ([]string, error) {
+	if err := validateID(LevelTenant, tenantID, MaxTenantIDLen); err != nil {
+		return nil, err
+	}
+	return s.excludePatterns(tenantID)
+}
+
+// NamespaceExcludePatternsForTag is [Scheme.NamespaceExcludePatterns] with
+// the tenant id replaced by ${aws:PrincipalTag/<tagKey>}; an empty tagKey
+// means [DefaultTenantTag].
+func (s *Scheme) NamespaceExcludePatternsForTag(tagKey string) ([]string, error) {
+	v, err := PrincipalTagVariable(tagKey)
+	if err != nil {
+		return nil, err
+	}
+	return s.excludePatterns(v)
+}
+
+func (s *Scheme) excludePatterns(tenant string) ([]string, error) {
+	if s.silo {
+		return nil, fmt.Errorf("%w (%v %v)", ErrNoTenantSegment, s.layout, s.Mode())
+	}
+	if s.layout != LayoutAgentCore {
+		return nil, nil
+	}
+	return []string{"/" + s.kw[kwStrategy] + "/*/*/" + s.kw[kwUser] + "/" + tenant + string(ActorSeparator) + "*"}, nil
+}
+
 // NamespaceCondition returns the Condition block
-// {"StringLike": {"bedrock-agentcore:namespace": NamespacePatternsForTag(tagKey)}}.
+// {"StringLike": {"bedrock-agentcore:namespace": NamespacePatternsForTag(tagKey)}},
+// plus, in the AgentCore layout,
+// {"StringNotLike": {"bedrock-agentcore:namespace": NamespaceExcludePatternsForTag(tagKey)}}
+// (conditions under different operators are ANDed).
 func (s *Scheme) NamespaceCondition(tagKey string) (Condition, error) {
 	p, err := s.NamespacePatternsForTag(tagKey)
 	if err != nil {
 		return nil, err
 	}
-	return Condition{"StringLike": {ConditionKeyNamespace: p}}, nil
+	c := Condition{"StringLike": {ConditionKeyNamespace: p}}
+	x, err := s.NamespaceExcludePatternsForTag(tagKey)
+	if err != nil {
+		return nil, err
+	}
+	if len(x) > 0 {
+		c["StringNotLike"] = map[string][]string{ConditionKeyNamespace: x}
+	}
+	return c, nil
 }
 
 func (s *Scheme) patterns(tenant string) ([]string, error) {

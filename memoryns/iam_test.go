@@ -73,7 +73,21 @@ func TestNamespacePatterns(t *testing.T) {
 	require.NoError(t, err)
 	js, err := json.Marshal(c)
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"StringLike":{"bedrock-agentcore:namespace":["/tenant/${aws:PrincipalTag/tenant-id}/*","/strategies/*/actors/${aws:PrincipalTag/tenant-id}:*"]}}`, string(js))
+	assert.JSONEq(t, `{"StringLike":{"bedrock-agentcore:namespace":["/tenant/${aws:PrincipalTag/tenant-id}/*","/strategies/*/actors/${aws:PrincipalTag/tenant-id}:*"]},`+
+		`"StringNotLike":{"bedrock-agentcore:namespace":["/strategies/*/*/actors/${aws:PrincipalTag/tenant-id}:*"]}}`, string(js))
+	c, err = ss["hierarchical/pool"].NamespaceCondition("")
+	require.NoError(t, err)
+	js, err = json.Marshal(c)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"StringLike":{"bedrock-agentcore:namespace":["/tenant/${aws:PrincipalTag/TenantID}/*"]}}`, string(js))
+	x, err := ss["agentcore/pool"].NamespaceExcludePatterns("tenant_1")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"/strategies/*/*/actors/tenant_1:*"}, x)
+	x, err = ss["hierarchical/pool"].NamespaceExcludePatterns("tenant_1")
+	require.NoError(t, err)
+	assert.Empty(t, x)
+	_, err = ss["agentcore/pool"].NamespaceExcludePatterns("t1/")
+	assert.ErrorIs(t, err, ErrInvalidID)
 
 	pre, err := ss["hierarchical/pool"].TenantPrefix("tenant_1")
 	require.NoError(t, err)
@@ -93,6 +107,10 @@ func TestNamespacePatterns(t *testing.T) {
 		_, err = s.NamespacePatternsForTag("")
 		assert.ErrorIs(t, err, ErrNoTenantSegment)
 		_, err = s.NamespaceCondition("")
+		assert.ErrorIs(t, err, ErrNoTenantSegment)
+		_, err = s.NamespaceExcludePatterns("t1")
+		assert.ErrorIs(t, err, ErrNoTenantSegment)
+		_, err = s.NamespaceExcludePatternsForTag("")
 		assert.ErrorIs(t, err, ErrNoTenantSegment)
 		_, err = s.TenantPrefix("t1")
 		assert.ErrorIs(t, err, ErrNoTenantSegment)
@@ -155,9 +173,12 @@ func TestNamespacePatternsMatchExactlyOwnTenant(t *testing.T) {
 		for _, tn := range tenants {
 			pats, err := s.NamespacePatterns(tn)
 			require.NoError(t, err)
+			excl, err := s.NamespaceExcludePatterns(tn)
+			require.NoError(t, err)
 			for _, n := range all {
 				want := n.TenantID() == tn && n.Level() >= LevelTenant
 				assert.Equal(t, want, anyLike(pats, n.String()), "%s: %v vs %s", name, pats, n)
+				assert.False(t, anyLike(excl, n.String()), "%s: exclusion %v refuses built namespace %s", name, excl, n)
 			}
 		}
 	}

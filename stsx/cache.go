@@ -24,6 +24,18 @@ type credState struct {
 	creds     aws.Credentials
 	refreshAt int64
 	expires   int64
+	// wallExpires is the expiration as Unix nanoseconds on the wall
+	// clock. The monotonic deadline alone is not enough: Linux's
+	// monotonic clock stops while the machine is suspended, so after a
+	// resume it can lag the wall clock that STS stamped Expiration with.
+	wallExpires int64
+}
+
+// validAt reports whether st may still be returned at provider time now
+// and wall-clock time wall (Unix nanoseconds): both deadlines must lie
+// ahead.
+func (st *credState) validAt(now, wall int64) bool {
+	return now < st.expires && wall < st.wallExpires
 }
 
 // flight is one STS call shared by every caller for a key.

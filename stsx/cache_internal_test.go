@@ -167,3 +167,31 @@ func TestDefaultClockNeverServesExpired(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, api.calls.Load(), int32(6), "credentials were refreshed ahead of expiry")
 }
+
+// TestDefaultClockMonotonicLagNeverServesExpired: Linux's monotonic clock
+// stops while the machine is suspended (a paused VM, a sleeping laptop),
+// so after a resume the monotonic deadline of a credential can lie in the
+// future although the credential has expired by the wall clock that STS
+// stamped Expiration with. Shifting the provider's epoch simulates that
+// lag; the provider must still never return the expired credential.
+func TestDefaultClockMonotonicLagNeverServesExpired(t *testing.T) {
+	t.Parallel()
+	api := &echoSTS{now: time.Now, lifetime: 200 * time.Millisecond}
+	p, err := New(api, Config{RoleARN: testRole, RefreshWindow: time.Millisecond, RefreshJitter: time.Nanosecond})
+	require.NoError(t, err)
+	tn := &tenantctx.Tenant{ID: "t1"}
+	first, err := p.Credentials(context.Background(), tn)
+	require.NoError(t, err)
+	time.Sleep(300 * time.Millisecond) // expired by the wall clock
+	require.False(t, time.Now().Before(first.Expires))
+	// The monotonic clock lost an hour: the cached state looks valid to it.
+	p.epoch = p.epoch.Add(time.Hour)
+	for range 3 {
+		creds, err := p.Credentials(context.Background(), tn)
+		require.NoError(t, err)
+		require.True(t, time.Now().Before(creds.Expires), "expired credential returned after a monotonic clock lag")
+		require.NotEqual(t, first.AccessKeyID, creds.AccessKeyID)
+		time.Sleep(2 * time.Millisecond)
+	}
+	assert.Equal(t, int32(2), api.calls.Load())
+}

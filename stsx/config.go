@@ -159,10 +159,11 @@ type Config struct {
 	// the same key receive the same error instead of calling STS again.
 	// Default 1 second, at most [MaxErrorBackoff].
 	ErrorBackoff time.Duration
-	// Now is the clock, for tests. When nil the provider measures time on
-	// the monotonic clock, anchored to time.Now when a credential arrives:
-	// cheaper than time.Now on every hit, and a wall clock stepped
-	// backwards cannot make an expired credential look valid.
+	// Now is the clock, for tests. When nil the provider uses time.Now and
+	// returns a credential only while both its monotonic deadline (so a
+	// wall clock stepped backwards cannot make an expired credential look
+	// valid) and its wall-clock Expiration (so a monotonic clock that stood
+	// still during a suspend cannot either) lie ahead.
 	Now func() time.Time
 }
 

@@ -150,7 +150,11 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 // ForTenant returns a provider bound to t, for code that builds an
 // aws.Config per tenant. Its Retrieve ignores the tenant in the context,
 // except that it fails with [ErrTenantMismatch] when the context carries a
-// tenant with a different ID. It shares p's cache, and unlike p it may be
+// tenant with a different ID or, when t has a Subject, a different
+// Subject: the credentials of a provider bound to one user (whose session
+// name, and possibly tags and source identity, name that user) never serve
+// another user's request. Bind a Tenant without a Subject to serve every
+// user of the tenant. It shares p's cache, and unlike p it may be
 // wrapped in an aws.CredentialsCache.
 func (p *Provider) ForTenant(t *tenantctx.Tenant) *TenantProvider {
 	return &TenantProvider{p: p, t: t}
@@ -168,8 +172,13 @@ func (tp *TenantProvider) Retrieve(ctx context.Context) (aws.Credentials, error)
 	if tp.t == nil {
 		return aws.Credentials{}, tenantctx.ErrNoTenant
 	}
-	if ct, ok := tenantctx.FromContext(ctx); ok && ct.ID != tp.t.ID {
-		return aws.Credentials{}, ErrTenantMismatch
+	if ct, ok := tenantctx.FromContext(ctx); ok {
+		if ct.ID != tp.t.ID {
+			return aws.Credentials{}, ErrTenantMismatch
+		}
+		if tp.t.Subject != "" && ct.Subject != tp.t.Subject {
+			return aws.Credentials{}, fmt.Errorf("%w: bound to another subject", ErrTenantMismatch)
+		}
 	}
 	return tp.p.Credentials(ctx, tp.t)
 }
@@ -186,8 +195,8 @@ func (p *Provider) Credentials(ctx context.Context, t *tenantctx.Tenant) (aws.Cr
 	h := p.keyHash(t)
 	e := p.cache.get(h)
 	if e != nil && p.matches(e, t) {
-		now := p.clock()
-		if st := e.state.Load(); st != nil && now < st.expires {
+		now, wall := p.clocks()
+		if st := e.state.Load(); st != nil && st.validAt(now, wall) {
 			e.touch(now)
 			if now >= st.refreshAt && !e.busy.Load() {
 				p.refreshAhead(ctx, e, t, now)
@@ -199,16 +208,32 @@ func (p *Provider) Credentials(ctx context.Context, t *tenantctx.Tenant) (aws.Cr
 }
 
 // clock returns the provider's time in nanoseconds since epoch. With the
-// default clock it reads only the monotonic clock, which is cheaper than
-// time.Now and immune to wall-clock steps: a credential's deadline is its
-// remaining lifetime when it arrived, measured on the monotonic clock, so a
-// wall clock stepped backwards cannot make an expired credential look
-// valid.
+// default clock it reads only the monotonic clock, which is immune to
+// wall-clock steps: a credential's deadline is its remaining lifetime when
+// it arrived, measured on the monotonic clock, so a wall clock stepped
+// backwards cannot make an expired credential look valid. It is used for
+// refresh schedules and LRU order; whether a credential may be returned is
+// decided by [Provider.clocks] and credState.validAt.
 func (p *Provider) clock() int64 {
 	if p.fastClock {
 		return int64(time.Since(p.epoch))
 	}
 	return p.clockAt(p.now())
+}
+
+// clocks returns the provider's time (see clock) and the wall-clock time
+// in Unix nanoseconds, from one reading. A credential is returned only
+// while both are before its deadlines: the monotonic one guards against a
+// wall clock stepped backwards, the wall one against a monotonic clock
+// that stood still while the machine was suspended.
+func (p *Provider) clocks() (now, wall int64) {
+	var t time.Time
+	if p.fastClock {
+		t = time.Now()
+	} else {
+		t = p.now()
+	}
+	return int64(t.Sub(p.epoch)), t.UnixNano()
 }
 
 // clockAt converts t (a time from p.now) to the provider's clock.
@@ -353,8 +378,8 @@ func (p *Provider) slow(ctx context.Context, t *tenantctx.Tenant, h uint64, e *e
 			return st.creds, nil
 		}
 	}
-	now := p.clock()
-	if st := e.state.Load(); st != nil && now < st.expires {
+	now, wall := p.clocks()
+	if st := e.state.Load(); st != nil && st.validAt(now, wall) {
 		e.touch(now)
 		return st.creds, nil
 	}
@@ -375,7 +400,7 @@ func (p *Provider) slow(ctx context.Context, t *tenantctx.Tenant, h uint64, e *e
 		if f.err != nil {
 			return aws.Credentials{}, f.err
 		}
-		if p.clock() >= f.st.expires {
+		if now, wall := p.clocks(); !f.st.validAt(now, wall) {
 			return aws.Credentials{}, fmt.Errorf("%w: credential expired before it could be returned", ErrInvalidResponse)
 		}
 		return f.st.creds, nil
@@ -536,8 +561,9 @@ func (p *Provider) newCredState(c *types.Credentials, user *types.AssumedRoleUse
 			Expires:         exp,
 			AccountID:       account,
 		},
-		expires:   p.clockAt(now) + int64(exp.Sub(now)),
-		refreshAt: p.clockAt(now) + int64(exp.Sub(now)-window-jitter),
+		expires:     p.clockAt(now) + int64(exp.Sub(now)),
+		refreshAt:   p.clockAt(now) + int64(exp.Sub(now)-window-jitter),
+		wallExpires: exp.UnixNano(),
 	}, nil
 }
 

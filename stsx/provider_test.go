@@ -644,3 +644,30 @@ func (f *fakeSTS) AssumeRole(context.Context, *sts.AssumeRoleInput, ...func(*sts
 func (f *fakeSTS) AssumeRoleWithWebIdentity(context.Context, *sts.AssumeRoleWithWebIdentityInput, ...func(*sts.Options)) (*sts.AssumeRoleWithWebIdentityOutput, error) {
 	return nil, errors.New("fake: not implemented")
 }
+
+// TestBoundProviderRefusesOtherUser: a provider bound to one user of a
+// tenant (its credentials carry that user, for example in a User session
+// tag or the session name) must not serve a request of another user of the
+// same tenant; one bound to the tenant alone (no subject) serves every user.
+func TestBoundProviderRefusesOtherUser(t *testing.T) {
+	t.Parallel()
+	srv := ststest.NewServer(t)
+	p := newProvider(t, srv, nil, stsx.Config{Tags: []stsx.TagSource{stsx.SubjectTag("User")}})
+
+	alice := p.ForTenant(tenant("t1", "", "alice"))
+	_, err := alice.Retrieve(ctxFor(tenant("t1", "", "bob")))
+	require.ErrorIs(t, err, stsx.ErrTenantMismatch)
+	_, err = alice.Retrieve(ctxFor(tenant("t1", "", "")))
+	require.ErrorIs(t, err, stsx.ErrTenantMismatch)
+	assert.Zero(t, srv.CallCount(""))
+	creds, err := alice.Retrieve(ctxFor(tenant("t1", "", "alice")))
+	require.NoError(t, err)
+	is := mustIssued(t, creds, tenant("t1", "", ""))
+	assert.Equal(t, []ststest.Tag{{Key: "TenantID", Value: "t1"}, {Key: "User", Value: "alice"}}, is.Tags)
+
+	whole := p.ForTenant(tenant("t1", "", ""))
+	creds, err = whole.Retrieve(ctxFor(tenant("t1", "", "bob")))
+	require.NoError(t, err)
+	is = mustIssued(t, creds, tenant("t1", "", ""))
+	assert.Equal(t, []ststest.Tag{{Key: "TenantID", Value: "t1"}}, is.Tags)
+}

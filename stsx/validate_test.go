@@ -163,6 +163,9 @@ func TestSessionName(t *testing.T) {
 		{strings.Repeat("p", 30), "t1", "u"},
 		{"p-x", "t1", "u"},
 		{"p", "-x.t1", "u"},
+		{"", "a.b", "c"}, // same readable text as ("a", "b.c")
+		{"", "a", "b.c"},
+		{"a", "b", "c"}, // same readable text as ("", "a.b", "c")
 	}
 	seen := map[string]in{}
 	for _, x := range inputs {

@@ -30,6 +30,19 @@
 // identity, session tags, transitive tag keys, external id, session policy,
 // duration and web identity token.
 //
+// # Validation
+//
+// Before issuing credentials the server applies the input checks of the
+// real service and answers a violation with a ValidationError: the API
+// version, a SigV4-signed AssumeRole, the role ARN, the role session name
+// and source identity ([\w+=,.@-]{2,64}), the duration (900 to 43200
+// seconds), the external id ([\w+=,.@:/-]{2,1224}), a session policy of at
+// most 2048 characters, at most 50 session tags with keys of 1 to 128 and
+// values of at most 256 characters of [\p{L}\p{Z}\p{N}_.:/=+\-@], no key
+// starting with "aws:", no two keys equal ignoring case, and transitive
+// keys that name session tags. A client that skips its own validation thus
+// fails here as it would against STS.
+//
 // # Issued credentials
 //
 // Credentials issued by the server encode what they were issued for:

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
@@ -61,7 +62,11 @@ const (
 	maxTransitive = 50
 )
 
-var sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+var (
+	sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+	tagTextRE     = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	externalIDRE  = regexp.MustCompile(`^[\w+=,.@:/-]*$`)
+)
 
 // ErrNotIssued reports that credentials were not issued by an ststest server.
 var ErrNotIssued = errors.New("ststest: credentials not issued by ststest")
@@ -596,8 +601,23 @@ func validate(c Call) *Fault {
 	if len(c.TransitiveTagKeys) > maxTransitive {
 		return invalid("too many transitive tag keys")
 	}
+	if _, ok := c.Form["ExternalId"]; ok && (len(c.ExternalID) < 2 || len(c.ExternalID) > 1224 || !externalIDRE.MatchString(c.ExternalID)) {
+		return invalid("ExternalId must satisfy [\\w+=,.@:/-]{2,1224}")
+	}
+	if utf8.RuneCountInString(c.Policy) > 2048 {
+		return invalid("Policy must have length less than or equal to 2048")
+	}
 	seen := make(map[string]bool, len(c.Tags))
 	for _, t := range c.Tags {
+		if n := utf8.RuneCountInString(t.Key); n < 1 || n > 128 || !utf8.ValidString(t.Key) || !tagTextRE.MatchString(t.Key) {
+			return invalid("tag key must be 1 to 128 characters of [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]")
+		}
+		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
+			return invalid("tag key must not start with aws:")
+		}
+		if utf8.RuneCountInString(t.Value) > 256 || !utf8.ValidString(t.Value) || !tagTextRE.MatchString(t.Value) {
+			return invalid("tag value must be at most 256 characters of [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]")
+		}
 		k := strings.ToLower(t.Key)
 		if seen[k] {
 			return invalid("duplicate tag key " + t.Key)

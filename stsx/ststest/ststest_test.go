@@ -34,7 +34,7 @@ func TestAssumeRoleRoundTrip(t *testing.T) {
 		ExternalId:        aws.String("ext"),
 		Policy:            aws.String(`{"Version":"2012-10-17"}`),
 		DurationSeconds:   aws.Int32(900),
-		Tags:              []types.Tag{{Key: aws.String("TenantID"), Value: aws.String("acme")}, {Key: aws.String("Note"), Value: aws.String("a b&c=d")}},
+		Tags:              []types.Tag{{Key: aws.String("TenantID"), Value: aws.String("acme")}, {Key: aws.String("Note"), Value: aws.String("a b+c=d/é:@")}},
 		TransitiveTagKeys: []string{"TenantID"},
 	})
 	require.NoError(t, err)
@@ -53,7 +53,7 @@ func TestAssumeRoleRoundTrip(t *testing.T) {
 	assert.Equal(t, "ext", c.ExternalID)
 	assert.Equal(t, `{"Version":"2012-10-17"}`, c.Policy)
 	assert.Equal(t, 900, c.DurationSeconds)
-	assert.Equal(t, []ststest.Tag{{Key: "TenantID", Value: "acme"}, {Key: "Note", Value: "a b&c=d"}}, c.Tags)
+	assert.Equal(t, []ststest.Tag{{Key: "TenantID", Value: "acme"}, {Key: "Note", Value: "a b+c=d/é:@"}}, c.Tags)
 	assert.Equal(t, []string{"TenantID"}, c.TransitiveTagKeys)
 	assert.True(t, c.Signed)
 	assert.Equal(t, now, c.Time)
@@ -158,6 +158,17 @@ func TestServerValidatesLikeSTS(t *testing.T) {
 		{"transitive not a tag", &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("ab"), TransitiveTagKeys: []string{"x"}}},
 		{"duration", &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("ab"), DurationSeconds: aws.Int32(60)}},
 		{"source identity", &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("ab"), SourceIdentity: aws.String("a b")}},
+		// Tag, external id and policy limits, so that a client that skips
+		// validation fails here as it would against STS.
+		{"tag value charset", &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("ab"), Tags: []types.Tag{tag("TenantID", "t1\nTier=gold")}}},
+		{"tag value length", &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("ab"), Tags: []types.Tag{tag("k", strings.Repeat("v", 257))}}},
+		{"tag key charset", &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("ab"), Tags: []types.Tag{tag("a*b", "v")}}},
+		{"tag key empty", &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("ab"), Tags: []types.Tag{tag("", "v")}}},
+		{"tag key length", &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("ab"), Tags: []types.Tag{tag(strings.Repeat("k", 129), "v")}}},
+		{"tag key reserved", &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("ab"), Tags: []types.Tag{tag("AWS:x", "v")}}},
+		{"external id charset", &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("ab"), ExternalId: aws.String("a b")}},
+		{"external id short", &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("ab"), ExternalId: aws.String("a")}},
+		{"policy length", &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("ab"), Policy: aws.String(`{"x":"` + strings.Repeat("p", 2048) + `"}`)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
