@@ -106,6 +106,13 @@ type IssuerConfig struct {
 	JWKSURLs []string
 	// Keys are static verification keys, used alongside JWKSURLs.
 	Keys []StaticKey
+	// Tenants, when not empty, lists the only tenant ids this issuer may
+	// assert: a token from it naming any other tenant fails with
+	// [ErrIssuerTenant]. Set it whenever several issuers are trusted and
+	// each belongs to some tenants only (for example one user pool per
+	// tenant); otherwise every configured issuer can speak for every
+	// tenant. Each entry must pass [ValidateID].
+	Tenants []string
 }
 
 // StaticKey is a configured verification key.
@@ -195,6 +202,7 @@ func (c *Config) withDefaults() (Config, error) {
 	for i := range cfg.Issuers {
 		cfg.Issuers[i].JWKSURLs = slices.Clone(cfg.Issuers[i].JWKSURLs)
 		cfg.Issuers[i].Keys = slices.Clone(cfg.Issuers[i].Keys)
+		cfg.Issuers[i].Tenants = slices.Clone(cfg.Issuers[i].Tenants)
 	}
 	if len(cfg.Issuers) == 0 {
 		return cfg, errors.New("tenantctx: config: at least one issuer is required")
@@ -319,6 +327,11 @@ func (c *Config) withDefaults() (Config, error) {
 		for _, u := range is.JWKSURLs {
 			if err := checkJWKSURL(u); err != nil {
 				return cfg, err
+			}
+		}
+		for j, id := range is.Tenants {
+			if err := ValidateID(id); err != nil {
+				return cfg, fmt.Errorf("tenantctx: config: issuer %q tenant %d: %w", is.Issuer, j, err)
 			}
 		}
 	}

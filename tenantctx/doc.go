@@ -35,7 +35,9 @@
 //     [ErrTokenNotYetValid]);
 //   - the tenant claim (Config.Claims.Tenant: "tenant_id", Cognito's
 //     "custom:tenant_id" or a nested path) is present and passes
-//     [ValidateID] ([ErrMissingTenant], [ErrInvalidTenantID]);
+//     [ValidateID] ([ErrMissingTenant], [ErrInvalidTenantID]), and is one
+//     the issuer may assert when [IssuerConfig].Tenants is set
+//     ([ErrIssuerTenant]);
 //   - the "act" chain is well formed and no deeper than
 //     Config.MaxActorDepth ([ErrInvalidActor]).
 //

@@ -1,6 +1,9 @@
 package tenantctx
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Errors returned by [Verifier.VerifyToken], [Verifier.Verify] and the
 // [Middleware]. They are wrapped with additional context; test for them with
@@ -53,6 +56,10 @@ var (
 	// ErrInvalidClaim reports a registered claim with the wrong JSON type
 	// (for example a numeric "sub" or an "aud" object) or a missing "sub".
 	ErrInvalidClaim = errors.New("tenantctx: invalid claim")
+	// ErrIssuerTenant reports a token whose issuer is not allowed to
+	// assert its tenant (see [IssuerConfig.Tenants]). It wraps
+	// [ErrInvalidTenantID].
+	ErrIssuerTenant = fmt.Errorf("%w: issuer may not assert this tenant", ErrInvalidTenantID)
 	// ErrMissingTenant reports a token without the configured tenant claim.
 	// Malformed tenant claims (wrong type, unsafe characters) wrap
 	// [ErrInvalidTenantID] instead.

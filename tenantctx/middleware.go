@@ -360,6 +360,7 @@ var descriptions = [...]struct {
 	{ErrTokenExpired, "invalid_token", "token expired"},
 	{ErrTokenNotYetValid, "invalid_token", "token not yet valid"},
 	{ErrMissingTenant, "invalid_token", "token has no tenant"},
+	{ErrIssuerTenant, "invalid_token", "issuer may not assert this tenant"},
 	{ErrInvalidTenantID, "invalid_token", "invalid tenant id"},
 	{ErrInvalidActor, "invalid_token", "invalid actor claim"},
 	{ErrInvalidClaim, "invalid_token", "invalid claim"},

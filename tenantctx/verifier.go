@@ -37,6 +37,7 @@ type Verifier struct {
 type issuerKeys struct {
 	static  []verificationKey
 	remotes []*remoteKeySet
+	tenants []string // if not empty, the only tenants this issuer may assert
 }
 
 // NewVerifier checks cfg, fills in defaults and returns a Verifier. It does
@@ -58,7 +59,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		v.methods[alg] = signingMethod(alg)
 	}
 	for _, is := range c.Issuers {
-		ik := &issuerKeys{}
+		ik := &issuerKeys{tenants: is.Tenants}
 		for i, sk := range is.Keys {
 			key, err := checkKey(sk.Key, c.AllowHMAC)
 			if err != nil {
@@ -250,7 +251,14 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*Tenant, error) {
 	if err := v.methods[alg].Verify(raw[:d2], sig, key.key); err != nil {
 		return nil, ErrInvalidSignature
 	}
-	return v.tenantFromClaims(raw, iss, claims)
+	t, err := v.tenantFromClaims(raw, iss, claims)
+	if err != nil {
+		return nil, err
+	}
+	if len(ik.tenants) > 0 && !slices.Contains(ik.tenants, t.ID) {
+		return nil, ErrIssuerTenant
+	}
+	return t, nil
 }
 
 // splitCompact checks that raw is a compact JWS, three base64url segments
