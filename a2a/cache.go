@@ -20,18 +20,22 @@ const (
 )
 
 // cacheKey identifies one cached token. subject is the SHA-256 of the
-// subject token (zero for client credentials), actor the identity of the
+// subject token (zero for client credentials), tenant the tenant id of the
+// caller (empty for client credentials), actor the identity of the
 // acting agent, target the encoded audience/resource/scope/requested type.
 type cacheKey struct {
 	subject [32]byte
+	tenant  string // the tenant id: two tenants never share a token
 	actor   string
 	target  string
 }
 
 func (k cacheKey) flightKey() string {
 	var b strings.Builder
-	b.Grow(len(k.subject) + len(k.actor) + len(k.target) + 2)
+	b.Grow(len(k.subject) + len(k.tenant) + len(k.actor) + len(k.target) + 3)
 	b.Write(k.subject[:])
+	b.WriteByte(0)
+	b.WriteString(k.tenant) // a valid tenant id has no NUL
 	b.WriteByte(0)
 	b.WriteString(k.actor)
 	b.WriteByte(0)

@@ -67,9 +67,10 @@ type Destination struct {
 	// A request matches when its scheme, host and port are exactly equal
 	// (default ports made explicit, host compared case-insensitively) and
 	// its path is the prefix or lies below it (paths with "." or ".."
-	// segments never match a prefix). A request whose Host header names
-	// another host does not match either. No user info, query or
-	// fragment. Required.
+	// segments, also as "..;param", or with a backslash or NUL never match
+	// a prefix, since servers may normalise them outside it). A request
+	// whose Host header names another host, or whose URL is opaque, does
+	// not match either. No user info, query or fragment. Required.
 	URL string
 	// Audience, Resource and Scope are requested for the destination's
 	// token (RFC 8693 §2.1, RFC 8707).
@@ -292,12 +293,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	ctx := req.Context()
 	var tenant *tenantctx.Tenant
+	// ctxTenant is also read for a tenant-less destination: its token
+	// source must not hand out the user's inbound token either.
+	ctxTenant, _ := tenantctx.FromContext(ctx)
 	if !d.tenantLess {
-		tn, ok := tenantctx.FromContext(ctx)
-		if !ok {
+		if ctxTenant == nil {
 			return fail(req, fmt.Errorf("a2a: request to %s: %w", d.origin, tenantctx.ErrNoTenant))
 		}
-		tenant = tn
+		tenant = ctxTenant
 	}
 	var vals [8]string
 	values := vals[:0]
@@ -325,7 +328,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return fail(req, fmt.Errorf("a2a: token for %s: %w", d.origin, err))
 		}
-		if tok != nil && tenant != nil && tok.AccessToken != "" && tok.AccessToken == tenant.Token() {
+		if tok != nil && ctxTenant != nil && tok.AccessToken != "" && tok.AccessToken == ctxTenant.Token() {
 			return fail(req, fmt.Errorf("a2a: token for %s: %w", d.origin, ErrTokenPassThrough))
 		}
 		if auth, err = tok.authorization(); err != nil {
@@ -423,6 +426,11 @@ func headerValue(t *tenantctx.Tenant, f TenantField) (string, error) {
 // match returns the destination for u: exact scheme, host and port, and
 // the longest matching path prefix.
 func (t *Transport) match(u *url.URL) *destination {
+	if u.Opaque != "" {
+		// The request target would be Opaque, not Path (and an Opaque
+		// starting with "//" is sent in absolute form, naming any host).
+		return nil
+	}
 	port := u.Port()
 	if port == "" {
 		port = defaultPort(strings.ToLower(u.Scheme))
@@ -438,7 +446,7 @@ func (t *Transport) match(u *url.URL) *destination {
 			if p != d.exact && !strings.HasPrefix(p, d.prefix) {
 				continue
 			}
-			if hasDotSegment(p) {
+			if hasDotSegment(p) || strings.ContainsAny(p, "\\\x00") {
 				continue
 			}
 		}
@@ -491,7 +499,9 @@ func originOf(u *url.URL) string {
 	return strings.ToLower(u.Scheme) + "://" + joinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
-// hasDotSegment reports whether path p contains a "." or ".." segment.
+// hasDotSegment reports whether path p contains a "." or ".." segment,
+// also when followed by path parameters (";..."), which some servers
+// (Tomcat, Jetty) strip before resolving dot segments.
 func hasDotSegment(p string) bool {
 	for len(p) > 0 {
 		i := strings.IndexByte(p, '/')
@@ -500,6 +510,9 @@ func hasDotSegment(p string) bool {
 			seg, p = p[:i], p[i+1:]
 		} else {
 			p = ""
+		}
+		if i := strings.IndexByte(seg, ';'); i >= 0 {
+			seg = seg[:i]
 		}
 		if seg == "." || seg == ".." {
 			return true

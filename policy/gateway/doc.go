@@ -48,6 +48,14 @@
 //
 // # MCP Streamable HTTP
 //
+// Only POST carries client messages. GET, DELETE, HEAD and OPTIONS pass
+// after the tenant check if they carry no body (a body is 400: a lenient
+// server might read it); any other method, including a lower-case "post",
+// is 405; a request with a method-override header (X-HTTP-Method-Override,
+// X-HTTP-Method, X-Method-Override) is 400. The gateway decides on the
+// request line's method alone and refuses what a server could route
+// otherwise.
+//
 // [Gateway.MCP] and [Gateway.MCPProxy] read every POST body (at most
 // Config.MaxBodyBytes, else 413) and parse it strictly as one JSON-RPC
 // message or a batch. Bodies that are not well-formed UTF-8 JSON, that
@@ -55,8 +63,13 @@
 // (exactly or up to Unicode case folding, as in
 // {"name":"order-lookup","name":"admin-refund"} or "name"/"Name"), that spell
 // a known key or a tools method in another case, that carry an id other than
-// a string or an int64 integer, a tools/call without id, or a batch with
-// repeated ids, are refused with HTTP 400 and a JSON-RPC parse error
+// a string or an int64 integer, a method that is not visible ASCII (so
+// that no "tools/call " or look-alike can be normalised into a tools method
+// by a lenient server), a tools/call without id, or a batch with repeated
+// ids, or whose MCP standard headers (Mcp-Method, Mcp-Name) name another
+// method or tool than the body, appear twice, or accompany a batch (an
+// intermediary or server routing on the header would act on something the
+// gateway did not decide on), are refused with HTTP 400 and a JSON-RPC parse error
 // (-32700) or invalid request (-32600) before the upstream sees them: the
 // upstream might read a different duplicate than the gateway did.
 //
@@ -74,13 +87,18 @@
 //     notifications were left.
 //   - The response to each tools/list request of the POST (matched by
 //     JSON-RPC id; string "1" and number 1 count as the same id) is filtered
-//     to the permitted tools. Every other member of the result (nextCursor,
+//     to the permitted tools, and so is any other message in the response
+//     whose result has a "tools" member, whatever its id: a response under
+//     an unexpected id, or to a request the gateway did not see, never
+//     carries a full list past it. Every other member of the result (nextCursor,
 //     _meta) and of the response (id) is kept byte for byte. Both response
 //     kinds are handled: application/json is buffered (at most
 //     Config.MaxResponseBytes, else 502) and rewritten with a new
 //     Content-Length; text/event-stream is parsed event by event (CRLF, LF
-//     and CR line ends, multi-line data), each event is flushed as soon as it
-//     is complete, events that are not such a response are forwarded byte
+//     and CR line ends, multi-line data, a leading byte order mark stripped
+//     as clients strip it), each event is flushed as soon as it is complete,
+//     an event with a line only a lenient parser would read as data
+//     (" data:", "Data:", "data :") or a bare JSON line is dropped, events that are not such a response are forwarded byte
 //     for byte, and the rewritten event keeps its id:, event: and retry:
 //     lines. A response the gateway cannot read strictly while it expects a
 //     tools/list result (duplicate keys, trailing data, a compressed body,
@@ -94,14 +112,21 @@
 //     the original body bytes when nothing was refused.
 //
 // Headers pass through untouched, including Mcp-Session-Id and
-// MCP-Protocol-Version. GET (the server-to-client event stream) and DELETE
-// (end of session) pass through after the tenant check.
+// MCP-Protocol-Version. DELETE (end of session) passes through after the
+// tenant check. GET (the server-to-client event stream) is filtered like a
+// POST's stream: it carries server requests and notifications, but after a
+// reconnect with Last-Event-ID the server replays a POST's events on it,
+// tools/list results included, so every tools list on it is filtered (an
+// event larger than Config.MaxResponseBytes ends the stream).
 //
 // [Gateway.MCPProxy] sends every request to ProxyConfig.Target with
 // net/http/httputil.ReverseProxy. It drops Authorization, Cookie and
 // Proxy-Authorization, so the user's token is never passed through to the
 // MCP server (use ProxyConfig.Rewrite to add the proxy's own credentials),
-// and Accept-Encoding, so that responses can be inspected.
+// every client header whose name starts with "X-Tenant-" (the upstream
+// cannot check a tenant header against the dropped token, so a client must
+// not assert its own tenant; set tenant headers in Rewrite from the verified
+// tenant), and Accept-Encoding, so that responses can be inspected.
 //
 // # What is not filtered, and why
 //
@@ -114,12 +139,11 @@
 //   - Server-initiated requests and notifications (sampling, elicitation,
 //     logging, progress) on the GET stream or inside a POST's event stream
 //     are forwarded: they carry no tool the client could call.
-//   - A tools/list response replayed on a GET stream after a reconnect
-//     (Last-Event-ID resumption) is not filtered, because the gateway only
-//     knows the ids of tools/list requests in the current POST. The
-//     enforcement that matters does not depend on it: a call of a hidden tool
-//     is still refused. Run servers without an event store, or put the
-//     mcpsdk middleware in the server, if the list itself is confidential.
+//   - The response stream of a POST without a tools/list request (a
+//     tools/call, initialize, resources/read, ...) is not parsed, so that
+//     large results stream unbuffered; a server only sends a tools list in
+//     answer to tools/list. Put the mcpsdk middleware in the server if you
+//     do not trust the server to do so.
 //   - Tool names mentioned inside other results (a tool's description, a
 //     resource's text) are not rewritten.
 //

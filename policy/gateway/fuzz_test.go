@@ -2,10 +2,13 @@ package gateway_test
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/tenantkit/tenantkit/policy/gateway"
+	"github.com/tenantkit/tenantkit/tenantctx"
 )
 
 // leniently reads what a lenient server would execute from a body.
@@ -81,11 +84,19 @@ func sseData(s string) []string {
 			data, has = nil, false
 			continue
 		}
+		if line[0] == '{' || line[0] == '[' {
+			// A lenient client might decode a bare JSON line.
+			data = append(data, line)
+			has = true
+			continue
+		}
 		field, value, found := strings.Cut(line, ":")
 		if found {
 			value = strings.TrimPrefix(value, " ")
 		}
-		if field == "data" {
+		// A lenient client: any case, white space and a stray BOM around
+		// the field name.
+		if strings.EqualFold(strings.TrimSpace(strings.ReplaceAll(field, "\ufeff", "")), "data") {
 			data = append(data, value)
 			has = true
 		}
@@ -94,8 +105,9 @@ func sseData(s string) []string {
 }
 
 // FuzzMCPSSEResponse: whatever event stream the upstream answers a
-// tools/list with, no event reaching the client carries admin-refund in the
-// tools of a response to that request, as read by a lenient client.
+// tools/list (or a GET) with, no event reaching the client carries a
+// forbidden tool in the tools of any message, whatever its id, as read by a
+// lenient client.
 func FuzzMCPSSEResponse(f *testing.F) {
 	f.Add("id: 1\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{\"tools\":[{\"name\":\"admin-refund\"},{\"name\":\"order-lookup\"}]}}\n\n")
 	f.Add("data: {\"jsonrpc\":\"2.0\",\r\ndata: \"id\":5,\"result\":{\"tools\":[{\"name\":\"admin-refund\"}]}}\r\n\r\n")
@@ -105,7 +117,18 @@ func FuzzMCPSSEResponse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, stream string) {
 		up := &upstream{respond: sseReply(stream)}
 		w := post(t, g.MCP(up), tenantA(), `{"jsonrpc":"2.0","id":5,"method":"tools/list"}`)
-		for _, data := range sseData(w.Body.String()) {
+		checkSSE(t, w.Body.String())
+		r := httptest.NewRequest(http.MethodGet, "/mcp", nil)
+		w = httptest.NewRecorder()
+		g.MCP(up).ServeHTTP(w, r.WithContext(tenantctx.NewContext(r.Context(), tenantA())))
+		checkSSE(t, w.Body.String())
+	})
+}
+
+func checkSSE(t *testing.T, body string) {
+	t.Helper()
+	{
+		for _, data := range sseData(body) {
 			var resps []json.RawMessage
 			if json.Unmarshal([]byte(data), &resps) != nil {
 				resps = []json.RawMessage{json.RawMessage(data)}
@@ -122,15 +145,12 @@ func FuzzMCPSSEResponse(f *testing.F) {
 				if json.Unmarshal(r, &m) != nil {
 					continue
 				}
-				if m.ID != float64(5) && m.ID != "5" {
-					continue
-				}
 				for _, tl := range m.Result.Tools {
 					if tl.Name != "order-lookup" && tl.Name != "crm-search" {
-						t.Fatalf("tool %q leaked in %q", tl.Name, w.Body.String())
+						t.Fatalf("tool %q leaked in %q", tl.Name, body)
 					}
 				}
 			}
 		}
-	})
+	}
 }

@@ -20,7 +20,8 @@ type Mapper func(r *http.Request) (resourceType, resource string, err error)
 
 // ErrorBody is the JSON body of every error response the HTTP middlewares
 // write (not of JSON-RPC errors). Error is a fixed code: "unauthorized",
-// "forbidden", "policy_unavailable", "request_too_large" or "bad_request".
+// "forbidden", "policy_unavailable", "request_too_large", "bad_request",
+// "method_not_allowed" or "bad_gateway".
 // Reason and PolicyID come from the policy decision of a 403; they never
 // contain request data other than what the policy's own reason contains.
 type ErrorBody struct {

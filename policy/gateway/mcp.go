@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,6 +51,10 @@ func DeniedResponse(id json.RawMessage, d policy.Decision) []byte {
 	})
 }
 
+// tenantHeaderPrefix starts the names of the tenant headers (X-Tenant-ID,
+// X-Tenant-Tier, ...) that MCPProxy drops from client requests.
+const tenantHeaderPrefix = "X-Tenant-"
+
 var errResponseTooLarge = errors.New("gateway: upstream response too large to filter")
 
 // MCP returns next (an MCP Streamable HTTP endpoint) wrapped in the tool
@@ -93,6 +98,13 @@ func (g *Gateway) MCPProxy(cfg ProxyConfig) (http.Handler, error) {
 			h.Del("Authorization")
 			h.Del("Proxy-Authorization")
 			h.Del("Cookie")
+			// The upstream cannot check tenant headers against the
+			// (dropped) token: a client must not assert its own tenant.
+			for k := range h {
+				if len(k) >= len(tenantHeaderPrefix) && strings.EqualFold(k[:len(tenantHeaderPrefix)], tenantHeaderPrefix) {
+					delete(h, k)
+				}
+			}
 			if cfg.Rewrite != nil {
 				cfg.Rewrite(pr)
 			}
@@ -122,16 +134,47 @@ func writeRPCError(w http.ResponseWriter, status int, body []byte) {
 	_, _ = w.Write(body)
 }
 
+// methodOverrideHeaders are headers some frameworks read to route a request
+// as another method. The gateway decides on r.Method alone, so a request
+// carrying one is refused.
+var methodOverrideHeaders = []string{"X-Http-Method-Override", "X-Http-Method", "X-Method-Override"}
+
+// hasBody reports whether r declares a request body.
+func hasBody(r *http.Request) bool {
+	return r.ContentLength != 0 || len(r.TransferEncoding) > 0
+}
+
 func (h *mcpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t, ok := tenantctx.FromContext(r.Context())
 	if !ok || t == nil {
 		writeError(w, http.StatusUnauthorized, ErrorBody{Error: "unauthorized"})
 		return
 	}
-	if r.Method != http.MethodPost {
-		// GET (the server-to-client SSE stream) and DELETE (session end)
-		// carry no client request to decide on; see the package doc.
+	for _, k := range methodOverrideHeaders {
+		if _, ok := r.Header[k]; ok {
+			writeError(w, http.StatusBadRequest, ErrorBody{Error: "bad_request"})
+			return
+		}
+	}
+	switch r.Method {
+	case http.MethodPost:
+	case http.MethodGet, http.MethodDelete, http.MethodHead, http.MethodOptions:
+		// GET (the server-to-client SSE stream), DELETE (session end) and
+		// the others carry no client message to decide on; one with a
+		// body is refused, as a lenient server might read it.
+		if hasBody(r) {
+			writeError(w, http.StatusBadRequest, ErrorBody{Error: "bad_request"})
+			return
+		}
+		if r.Method == http.MethodGet {
+			h.serveStream(w, r, t)
+			return
+		}
 		h.next.ServeHTTP(w, r)
+		return
+	default:
+		w.Header().Set("Allow", "GET, POST, DELETE")
+		writeError(w, http.StatusMethodNotAllowed, ErrorBody{Error: "method_not_allowed"})
 		return
 	}
 	if r.ContentLength > h.g.maxBody {
@@ -156,6 +199,10 @@ func (h *mcpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			code, msg = rpc.CodeParseError, "gateway: parse error"
 		}
 		writeRPCError(w, http.StatusBadRequest, rpc.ErrorResponse(nil, rpc.ErrorObject{Code: code, Message: msg}))
+		return
+	}
+	if !standardHeadersMatch(r.Header, msgs, batch) {
+		writeRPCError(w, http.StatusBadRequest, rpc.ErrorResponse(nil, rpc.ErrorObject{Code: rpc.CodeInvalidRequest, Message: "gateway: invalid request"}))
 		return
 	}
 	inspect := false
@@ -213,19 +260,93 @@ func (h *mcpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.next.ServeHTTP(w, r2)
 		return
 	}
+	fw := h.newFilterWriter(ctx, w, a)
+	fw.lists = lists
+	fw.tools = lists != nil
+	fw.extra = denied
+	fw.batch = batch
+	h.next.ServeHTTP(fw, r2)
+	fw.finish()
+}
+
+func (h *mcpHandler) newFilterWriter(ctx context.Context, w http.ResponseWriter, a *Authorizer) *filterWriter {
 	fw := &filterWriter{
 		w:     w,
-		lists: lists,
-		extra: denied,
-		batch: batch,
 		max:   h.g.maxResponse,
 		allow: allowFunc(ctx, a),
 	}
 	fw.sse.max = h.g.maxResponse
 	fw.sse.out = w
 	fw.sse.process = fw.filterValue
-	h.next.ServeHTTP(fw, r2)
+	return fw
+}
+
+// serveStream serves a GET: the server-to-client event stream. It carries
+// server requests and notifications, and, after a reconnect with
+// Last-Event-ID, the replayed events of a POST's stream, tools/list
+// results included: every tools list in it is filtered.
+func (h *mcpHandler) serveStream(w http.ResponseWriter, r *http.Request, t *tenantctx.Tenant) {
+	ctx := r.Context()
+	a, err := h.g.Authorizer(ctx, t)
+	if err != nil {
+		writeAuthorizerError(w, err)
+		return
+	}
+	fw := h.newFilterWriter(ctx, w, a)
+	fw.tools = true
+	h.next.ServeHTTP(fw, r)
 	fw.finish()
+}
+
+// MCP standard request headers, which intermediaries and servers may route
+// on instead of the body.
+const (
+	headerMethod = "Mcp-Method"
+	headerName   = "Mcp-Name"
+)
+
+// standardHeadersMatch reports whether the Mcp-Method and Mcp-Name headers,
+// when present, name exactly the method and tool of the body: one value
+// each, a single message (not a batch), Mcp-Method equal to its method and,
+// for tools/call, Mcp-Name equal to its tool (plain or in the
+// "=?base64?...?=" form).
+func standardHeadersMatch(h http.Header, msgs []rpc.Message, batch bool) bool {
+	methods, names := h.Values(headerMethod), h.Values(headerName)
+	if len(methods) == 0 && len(names) == 0 {
+		return true
+	}
+	if batch || len(msgs) != 1 || len(methods) > 1 || len(names) > 1 {
+		return false
+	}
+	m := &msgs[0]
+	if len(methods) == 1 && methods[0] != m.Method {
+		return false
+	}
+	if len(names) == 1 && m.Method == rpc.MethodToolsCall {
+		n := names[0]
+		if n != m.Tool && decodeHeaderValue(n) != m.Tool {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeHeaderValue decodes the "=?base64?<std base64>?=" form of an MCP
+// header value; it returns "" when v is not in that form.
+func decodeHeaderValue(v string) string {
+	enc, ok := strings.CutPrefix(v, "=?base64?")
+	if !ok {
+		return ""
+	}
+	enc, ok = strings.CutSuffix(enc, "?=")
+	if !ok {
+		return ""
+	}
+	b, err := base64.StdEncoding.DecodeString(enc)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 // readBody reads at most limit bytes of the request body, sized by
@@ -301,6 +422,7 @@ const (
 type filterWriter struct {
 	w      http.ResponseWriter
 	lists  map[string]struct{}
+	tools  bool // filter every tools list, not only the responses in lists
 	extra  [][]byte
 	batch  bool
 	max    int64
@@ -324,6 +446,28 @@ func mediaType(ct string) string {
 	return strings.ToLower(strings.TrimSpace(ct))
 }
 
+// hasCoding reports whether the values of a Content-Encoding or
+// Transfer-Encoding header (every line, every comma-separated element) name
+// a coding other than the plain ones.
+func hasCoding(values []string, plain ...string) bool {
+	for _, v := range values {
+		for c := range strings.SplitSeq(v, ",") {
+			c = strings.TrimSpace(c)
+			if c == "" {
+				continue
+			}
+			ok := false
+			for _, p := range plain {
+				ok = ok || strings.EqualFold(c, p)
+			}
+			if !ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func (f *filterWriter) WriteHeader(code int) {
 	if f.mode != modeUndecided {
 		return
@@ -334,7 +478,7 @@ func (f *filterWriter) WriteHeader(code int) {
 	}
 	h := f.w.Header()
 	ct := mediaType(h.Get("Content-Type"))
-	encoded := h.Get("Content-Encoding") != "" && !strings.EqualFold(h.Get("Content-Encoding"), "identity")
+	encoded := hasCoding(h["Content-Encoding"], "identity") || hasCoding(h["Transfer-Encoding"], "chunked", "identity")
 	success := code >= 200 && code < 300
 	switch {
 	case code == http.StatusAccepted:
@@ -359,7 +503,7 @@ func (f *filterWriter) WriteHeader(code int) {
 			_, _ = io.WriteString(f.w, "\n\n")
 		}
 		f.flush()
-	case success && len(f.lists) > 0:
+	case success && f.tools && code != http.StatusNoContent && code != http.StatusResetContent:
 		// A success that is neither JSON nor an event stream cannot be
 		// filtered; a lenient client might still read a tools list in it.
 		f.mode = modeReplace
@@ -473,7 +617,7 @@ func (f *filterWriter) filterBody(b []byte) ([]byte, error) {
 // filterValue filters one JSON value (an SSE event's data). changed is
 // false when b is to be forwarded as it was.
 func (f *filterWriter) filterValue(b []byte) (out []byte, changed bool, err error) {
-	if len(f.lists) == 0 || len(bytes.TrimSpace(b)) == 0 {
+	if !f.tools || len(bytes.TrimSpace(b)) == 0 {
 		return b, false, nil
 	}
 	elems, isArray, err := splitValue(b)
@@ -506,17 +650,14 @@ func splitValue(b []byte) (elems [][]byte, isArray bool, err error) {
 // responses are expected, a message that cannot be read strictly is an
 // error: a lenient client might read a tools/list result out of it.
 func (f *filterWriter) filterElem(e []byte) (out []byte, changed bool, err error) {
-	if len(f.lists) == 0 {
+	if !f.tools {
 		return e, false, nil
 	}
-	key, fields, ok, err := rpc.ResponseID(e)
+	fields, filter, err := rpc.ToolsListMessage(e, f.lists)
 	if err != nil {
 		return nil, true, err
 	}
-	if !ok {
-		return e, false, nil
-	}
-	if _, pending := f.lists[key]; !pending {
+	if !filter {
 		return e, false, nil
 	}
 	out, err = rpc.FilterToolsResponse(fields, f.allow)

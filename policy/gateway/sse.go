@@ -30,13 +30,35 @@ type sseFilter struct {
 	line   []byte // the current line so far
 	lastCR bool
 	err    error
+	// odd is set when the current event has a line that only a lenient
+	// parser would read as data (" data:", "Data:", "data :"): the event
+	// is dropped, since the gateway cannot know what the client reads.
+	odd bool
+	// started is set once the stream's first bytes have been checked for
+	// a byte order mark; bom holds the bytes seen until then.
+	started bool
+	bom     []byte
 }
+
+// utf8BOM is stripped from the start of a stream, as clients do.
+const utf8BOM = "\xef\xbb\xbf"
 
 func (s *sseFilter) Write(p []byte) (int, error) {
 	if s.err != nil {
 		return 0, s.err
 	}
 	n := len(p)
+	if !s.started {
+		// The specification strips one leading U+FEFF; so must the
+		// gateway, or "\uFEFFdata:" is data to the client but not to it.
+		s.bom = append(s.bom, p...)
+		if len(s.bom) < len(utf8BOM) && utf8BOM[:len(s.bom)] == string(s.bom) {
+			return n, nil
+		}
+		s.started = true
+		p = bytes.TrimPrefix(s.bom, []byte(utf8BOM))
+		s.bom = nil
+	}
 	for len(p) > 0 {
 		if s.lastCR {
 			s.lastCR = false
@@ -90,6 +112,11 @@ func (s *sseFilter) endLine() error {
 			value = value[1:]
 		}
 	}
+	if string(field) != "data" && isDataLike(field) || line[0] == '{' || line[0] == '[' {
+		// A JSON line outside a data field is ignored by a conforming
+		// client, but a lenient one might decode it.
+		s.odd = true
+	}
 	if string(field) == "data" {
 		if s.ndata > 0 {
 			s.data = append(s.data, '\n')
@@ -105,6 +132,9 @@ func (s *sseFilter) endLine() error {
 
 func (s *sseFilter) dispatch() error {
 	defer s.reset()
+	if s.odd {
+		return nil
+	}
 	if s.ndata == 0 {
 		_, err := s.out.Write(s.raw)
 		return err
@@ -137,10 +167,20 @@ func (s *sseFilter) reset() {
 	s.other = s.other[:0]
 	s.data = s.data[:0]
 	s.ndata = 0
+	s.odd = false
 }
 
-// close discards an incomplete trailing event.
+// isDataLike reports whether a field name is "data" up to ASCII case and
+// surrounding white space (or a stray byte order mark).
+func isDataLike(field []byte) bool {
+	f := bytes.TrimSpace(bytes.ReplaceAll(field, []byte(utf8BOM), nil))
+	return bytes.EqualFold(f, []byte("data"))
+}
+
+// close discards an incomplete trailing event (and a stream shorter than
+// a byte order mark).
 func (s *sseFilter) close() {
+	s.bom = nil
 	s.reset()
 	s.line = s.line[:0]
 }

@@ -35,7 +35,7 @@ var suites = []suite{
 	{".", []string{"./tenantctx"}, "^(BenchmarkVerify|BenchmarkMiddleware|BenchmarkGolangJWT)$"},
 	{".", []string{"./policy"}, "^BenchmarkEvaluate$"},
 	{".", []string{"./policy/iam"}, "^BenchmarkEvaluate$"},
-	{".", []string{"./policy/gateway"}, "^BenchmarkMCPGateway$"},
+	{".", []string{"./policy/gateway"}, "^(BenchmarkMCPGateway|BenchmarkMCPMiddleware)$"},
 	{".", []string{"./stsx"}, "^BenchmarkCredentials$"},
 	{".", []string{"./a2a"}, "^BenchmarkTransport$"},
 	{".", []string{"./memoryns"}, "^(BenchmarkBuild|BenchmarkCheck)$"},

@@ -68,16 +68,22 @@ type GatewayRequest struct {
 }
 
 // Header returns the value of header name, matched case-insensitively.
+// When the map holds several spellings of name with different values, the
+// header is ambiguous (a map has no order) and Header returns "".
 func (r *GatewayRequest) Header(name string) string {
 	if r == nil {
 		return ""
 	}
+	val, found := "", false
 	for k, v := range r.Headers {
 		if strings.EqualFold(k, name) {
-			return v
+			if found && v != val {
+				return ""
+			}
+			val, found = v, true
 		}
 	}
-	return ""
+	return val
 }
 
 // GatewayResponse is the target's response (RESPONSE interceptors).
@@ -247,9 +253,12 @@ func (i *Interceptor) Handle(ctx context.Context, in *Input) (*Output, error) {
 		}
 		return answer(http.StatusOK, body), nil
 	}
-	if resp == nil || len(lists) == 0 {
+	if resp == nil {
 		return passThrough(req, resp), nil
 	}
+	// Every tools list in the answer is filtered, not only the responses
+	// to this request's tools/list ids: a list under another id (or in
+	// the answer to a call) must not reach the client unfiltered.
 	body, err := filterResponseBody(resp.Body, lists, func(name string) bool { return a.ToolAllowed(ctx, name) })
 	if err != nil {
 		return answer(http.StatusBadGateway, rpc.ErrorResponse(firstID(msgs), rpc.ErrorObject{Code: rpc.CodeInternalError, Message: "gateway: malformed tools/list result"})), nil
@@ -307,8 +316,33 @@ func passThrough(req *GatewayRequest, resp *GatewayResponse) *Output {
 		}}
 	}
 	return &Output{InterceptorOutputVersion: Version, MCP: MCPOutput{
-		TransformedGatewayRequest: &TransformedRequest{Headers: req.Headers, Body: req.Body},
+		TransformedGatewayRequest: &TransformedRequest{Headers: forwardHeaders(req.Headers), Body: req.Body},
 	}}
+}
+
+// credentialHeaders are never handed back to the gateway for the target:
+// the headers an interceptor returns may be propagated to it, and the
+// caller's token must not reach another audience (the gateway's outbound
+// authorization configuration supplies the target's credentials).
+var credentialHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie"}
+
+// forwardHeaders returns h without credentialHeaders (matched
+// case-insensitively; the gateway may pass names in lower case).
+func forwardHeaders(h map[string]string) map[string]string {
+	if h == nil {
+		return nil
+	}
+	out := make(map[string]string, len(h))
+next:
+	for k, v := range h {
+		for _, c := range credentialHeaders {
+			if strings.EqualFold(k, c) {
+				continue next
+			}
+		}
+		out[k] = v
+	}
+	return out
 }
 
 func answer(status int, body []byte) *Output {
@@ -334,11 +368,19 @@ func join(elems [][]byte) []byte {
 	return buf.Bytes()
 }
 
-// filterResponseBody filters the tools/list responses (by id) in a response
-// body that is one JSON-RPC message or a batch of them.
+var errNoBody = errors.New("agentcore: no response body to filter")
+
+// filterResponseBody filters the tools/list responses (by id) and every
+// other message carrying a tools list in a response body that is one
+// JSON-RPC message or a batch of them.
 func filterResponseBody(body []byte, lists map[string]struct{}, allow func(string) bool) ([]byte, error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 || bytes.Equal(body, []byte("null")) {
+		if len(lists) > 0 {
+			// The gateway excluded the body (payloadFilter) and would
+			// forward the target's original, unfiltered list.
+			return nil, errNoBody
+		}
 		return body, nil
 	}
 	elems, isArray, err := rpc.Split(body)
@@ -347,11 +389,11 @@ func filterResponseBody(body []byte, lists map[string]struct{}, allow func(strin
 	}
 	out := make([][]byte, len(elems))
 	for k, e := range elems {
-		key, fields, ok, err := rpc.ResponseID(e)
+		fields, filter, err := rpc.ToolsListMessage(e, lists)
 		if err != nil {
 			return nil, err
 		}
-		if _, pending := lists[key]; !ok || !pending {
+		if !filter {
 			out[k] = e
 			continue
 		}

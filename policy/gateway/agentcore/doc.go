@@ -53,7 +53,16 @@
 // allowed. Other methods pass through unchanged.
 //
 // RESPONSE: a tools/list result is filtered to the permitted tools,
-// keeping nextCursor and ids. A tools/call response for a refused tool
+// keeping nextCursor and ids; so is any other message in the answer whose
+// result has a "tools" member, whatever its id. A tools/list answer without
+// a body (a payloadFilter excluding RESPONSE_BODY) is answered with 502: the
+// gateway would otherwise forward the target's unfiltered body.
+//
+// A forwarded request's headers never include Authorization,
+// Proxy-Authorization or Cookie: headers an interceptor returns may be
+// propagated to the target, and the caller's token is not for it. A header
+// given twice in different case with different values is ambiguous and
+// treated as absent (so such an Authorization header is 401). A tools/call response for a refused tool
 // (possible only if the REQUEST interceptor is not configured) is replaced
 // by the refusal. Everything else passes through unchanged.
 //

@@ -24,9 +24,15 @@
 //
 //  1. req.GetExtra().TokenInfo.Extra[TokenInfoKey], put there per request by
 //     auth.RequireBearerToken with [TokenVerifier] (recommended over HTTP);
-//  2. the context (tenantctx.FromContext), which is right for in-process
-//     transports and for the stdio transport, where the caller builds the
-//     context.
+//  2. only for requests that did not arrive over HTTP (no header in
+//     RequestExtra): the context (tenantctx.FromContext), which is right
+//     for in-process transports and for the stdio transport, where the
+//     caller builds the context.
+//
+// A request over HTTP without a TokenVerifier tenant has no tenant and is
+// refused: the session's context belongs to whoever created the session, so
+// falling back to it would let one tenant's request (reusing a leaked
+// session id) be decided with another tenant's policy.
 //
 // [TokenVerifier] also sets TokenInfo.UserID to "<tenant>/<subject>", so the
 // SDK refuses to let one user's session id be used with another user's

@@ -50,11 +50,27 @@ func Middleware(g *gateway.Gateway) mcp.Middleware {
 
 // TenantFrom returns the tenant of a request as Middleware finds it (see
 // the package documentation).
+//
+// A request that arrived over HTTP (its RequestExtra carries the HTTP
+// header) yields only the tenant that [TokenVerifier] stored in its
+// TokenInfo: the context the SDK passes with it is the session's, derived
+// from the request that created the session, and may belong to another
+// user or tenant. Only requests from other transports (in-memory, stdio,
+// where the caller builds the context) fall back to tenantctx.FromContext.
 func TenantFrom(ctx context.Context, req mcp.Request) (*tenantctx.Tenant, bool) {
 	if req != nil {
-		if ex := req.GetExtra(); ex != nil && ex.TokenInfo != nil {
-			if t, ok := ex.TokenInfo.Extra[TokenInfoKey].(*tenantctx.Tenant); ok && t != nil {
+		if ex := req.GetExtra(); ex != nil {
+			if ex.TokenInfo != nil {
+				t, ok := ex.TokenInfo.Extra[TokenInfoKey].(*tenantctx.Tenant)
+				if !ok || t == nil {
+					// A TokenInfo from another verifier: no tenant, and
+					// never the session's.
+					return nil, false
+				}
 				return t, true
+			}
+			if ex.Header != nil {
+				return nil, false
 			}
 		}
 	}

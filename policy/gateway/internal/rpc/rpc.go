@@ -380,8 +380,12 @@ func parseMessage(b []byte) (Message, error) {
 				return Message{}, ErrInvalid
 			}
 			// Method names are case-sensitive, but a server that routes
-			// them leniently must not be handed a tool call the gateway
-			// did not recognise as one.
+			// them leniently (trimming, folding) must not be handed a tool
+			// call the gateway did not recognise as one. MCP method names
+			// are visible ASCII; anything else is refused.
+			if !visibleASCII(m.Method) {
+				return Message{}, ErrInvalid
+			}
 			if m.Method != MethodToolsCall && m.Method != MethodToolsList &&
 				(foldKey(m.Method) == foldKey(MethodToolsCall) || foldKey(m.Method) == foldKey(MethodToolsList)) {
 				return Message{}, ErrNonCanonicalKey
@@ -435,6 +439,19 @@ func parseMessage(b []byte) (Message, error) {
 		}
 	}
 	return m, nil
+}
+
+// visibleASCII reports whether s is non-empty and made of bytes 0x21-0x7E.
+func visibleASCII(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // ParseBody parses a POST body: one message object or a non-empty batch
@@ -527,6 +544,53 @@ func ResponseID(b []byte) (key string, fields []Field, ok bool, err error) {
 		return "", fields, false, nil
 	}
 	return key, fields, true, nil
+}
+
+// ToolsListMessage reads a server-to-client message strictly and reports
+// whether it carries a tools list that must be filtered: a response (no
+// method) whose id key is in pending, whatever its result; or any message
+// whose "result" is an object with a "tools" member, whatever its id (a
+// response to a request the caller did not see, a replayed response, or a
+// response with an odd id must not carry a tools list past the filter).
+// err is set when b, or a result object, cannot be read strictly.
+func ToolsListMessage(b []byte, pending map[string]struct{}) (fields []Field, filter bool, err error) {
+	fields, err = ObjectFields(b, envelopeKeys)
+	if err != nil {
+		return nil, false, err
+	}
+	var id, result json.RawMessage
+	hasMethod := false
+	for _, f := range fields {
+		switch f.Key {
+		case "method":
+			hasMethod = true
+		case "id":
+			id = f.Value
+		case "result":
+			result = f.Value
+		}
+	}
+	if !hasMethod && id != nil && len(pending) > 0 {
+		if key, err := IDKey(id); err == nil {
+			if _, ok := pending[key]; ok {
+				return fields, true, nil
+			}
+		}
+	}
+	result = bytes.TrimSpace(result)
+	if len(result) == 0 || result[0] != '{' {
+		return fields, false, nil
+	}
+	rf, err := objectFields(result, listResultKeys)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, f := range rf {
+		if f.Key == "tools" {
+			return fields, true, nil
+		}
+	}
+	return fields, false, nil
 }
 
 // FilterToolsResponse rewrites a tools/list response message, given as its
