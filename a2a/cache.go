@@ -20,22 +20,24 @@ const (
 )
 
 // cacheKey identifies one cached token. subject is the SHA-256 of the
-// subject token (zero for client credentials), tenant the tenant id of the
-// caller (empty for client credentials), actor the identity of the
+// subject token (zero for client credentials), actor the identity of the
 // acting agent, target the encoded audience/resource/scope/requested type.
+// The tenant id is deliberately not part of the key: the exchange request
+// carries nothing tenant-specific besides the subject token, so two Tenant
+// values with the same raw token get the same answer from the
+// authorization server, and sharing it reveals nothing a fresh exchange
+// would not (the receiving side's header binding rejects a tenant id that
+// disagrees with the token).
 type cacheKey struct {
 	subject [32]byte
-	tenant  string // the tenant id: two tenants never share a token
 	actor   string
 	target  string
 }
 
 func (k cacheKey) flightKey() string {
 	var b strings.Builder
-	b.Grow(len(k.subject) + len(k.tenant) + len(k.actor) + len(k.target) + 3)
+	b.Grow(len(k.subject) + len(k.actor) + len(k.target) + 2)
 	b.Write(k.subject[:])
-	b.WriteByte(0)
-	b.WriteString(k.tenant) // a valid tenant id has no NUL
 	b.WriteByte(0)
 	b.WriteString(k.actor)
 	b.WriteByte(0)

@@ -49,8 +49,8 @@ type ExchangeSourceConfig struct {
 // agent's own credential (the actor token) for a token bound to the
 // destination's audience, resource and scope (RFC 8693 delegation).
 //
-// Tokens are cached by the SHA-256 of the subject token, the tenant id,
-// the actor identity, audience, resource, scope and requested token type, until
+// Tokens are cached by the SHA-256 of the subject token, the actor
+// identity, audience, resource, scope and requested token type, until
 // shortly before they expire and never past the subject token's own
 // expiry ([tenantctx.Tenant.ExpiresAt]; a zero ExpiresAt, as on a Tenant
 // built by hand, sets no such limit). Concurrent misses for one key
@@ -147,7 +147,6 @@ func (s *ExchangeSource) Token(ctx context.Context, req TokenRequest) (*Token, e
 	}
 	key := cacheKey{
 		subject: hashString(subject),
-		tenant:  t.ID,
 		actor:   s.keyActor,
 		target:  req.targetKey(),
 	}

@@ -52,9 +52,13 @@
 // after the tenant check if they carry no body (a body is 400: a lenient
 // server might read it); any other method, including a lower-case "post",
 // is 405; a request with a method-override header (X-HTTP-Method-Override,
-// X-HTTP-Method, X-Method-Override) is 400. The gateway decides on the
-// request line's method alone and refuses what a server could route
-// otherwise.
+// X-HTTP-Method, X-Method-Override) is 400, and so is a request to switch
+// protocols (Upgrade, HTTP2-Settings, "Connection: upgrade"): an upgraded
+// connection (h2c, WebSocket) would be a raw tunnel to the upstream that
+// bypasses the gateway ("h2c smuggling"); [Gateway.MCPProxy] additionally
+// never lets the reverse proxy take over the client connection. The gateway
+// decides on the request line's method alone and refuses what a server
+// could route otherwise.
 //
 // [Gateway.MCP] and [Gateway.MCPProxy] read every POST body (at most
 // Config.MaxBodyBytes, else 413) and parse it strictly as one JSON-RPC

@@ -98,6 +98,8 @@ func (g *Gateway) MCPProxy(cfg ProxyConfig) (http.Handler, error) {
 			h.Del("Authorization")
 			h.Del("Proxy-Authorization")
 			h.Del("Cookie")
+			h.Del("Upgrade") // refused by the gateway already; never tunnel
+			h.Del("Http2-Settings")
 			// The upstream cannot check tenant headers against the
 			// (dropped) token: a client must not assert its own tenant.
 			for k := range h {
@@ -117,7 +119,9 @@ func (g *Gateway) MCPProxy(cfg ProxyConfig) (http.Handler, error) {
 			writeError(w, http.StatusBadGateway, ErrorBody{Error: "bad_gateway"})
 		},
 	}
-	return g.MCP(rp), nil
+	return g.MCP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rp.ServeHTTP(noHijack{w}, r)
+	})), nil
 }
 
 type mcpHandler struct {
@@ -139,6 +143,32 @@ func writeRPCError(w http.ResponseWriter, status int, body []byte) {
 // carrying one is refused.
 var methodOverrideHeaders = []string{"X-Http-Method-Override", "X-Http-Method", "X-Method-Override"}
 
+// wantsUpgrade reports whether r asks to switch protocols: an Upgrade
+// header, an HTTP2-Settings header (h2c), or "upgrade" in Connection.
+func wantsUpgrade(r *http.Request) bool {
+	if len(r.Header["Upgrade"]) > 0 || len(r.Header["Http2-Settings"]) > 0 {
+		return true
+	}
+	for _, v := range r.Header["Connection"] {
+		for tok := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(tok), "upgrade") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// noHijack hides every optional interface of a ResponseWriter but Flush,
+// so that a handler (httputil.ReverseProxy on a 101 answer) cannot take
+// over the connection and tunnel bytes past the gateway.
+type noHijack struct{ w http.ResponseWriter }
+
+func (n noHijack) Header() http.Header         { return n.w.Header() }
+func (n noHijack) Write(p []byte) (int, error) { return n.w.Write(p) }
+func (n noHijack) WriteHeader(code int)        { n.w.WriteHeader(code) }
+func (n noHijack) Flush()                      { _ = http.NewResponseController(n.w).Flush() }
+
 // hasBody reports whether r declares a request body.
 func hasBody(r *http.Request) bool {
 	return r.ContentLength != 0 || len(r.TransferEncoding) > 0
@@ -155,6 +185,12 @@ func (h *mcpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, ErrorBody{Error: "bad_request"})
 			return
 		}
+	}
+	if wantsUpgrade(r) {
+		// A switched protocol (h2c, WebSocket) is a raw tunnel to the
+		// upstream that no longer passes through the gateway.
+		writeError(w, http.StatusBadRequest, ErrorBody{Error: "bad_request"})
+		return
 	}
 	switch r.Method {
 	case http.MethodPost:
@@ -173,7 +209,7 @@ func (h *mcpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.next.ServeHTTP(w, r)
 		return
 	default:
-		w.Header().Set("Allow", "GET, POST, DELETE")
+		w.Header().Set("Allow", "GET, HEAD, POST, DELETE, OPTIONS")
 		writeError(w, http.StatusMethodNotAllowed, ErrorBody{Error: "method_not_allowed"})
 		return
 	}
