@@ -91,8 +91,10 @@ func TestCredentialsPeersTenantIsolation(t *testing.T) {
 func TestCredentialsPeersColdStampede(t *testing.T) {
 	t.Parallel()
 	for name, newProvider := range map[string]func(*ststest.Server) aws.CredentialsProvider{
-		"tenantkit":            func(s *ststest.Server) aws.CredentialsProvider { return newCredsProvider(t, s) },
-		"aws-credentialscache": func(s *ststest.Server) aws.CredentialsProvider { return aws.NewCredentialsCache(tenantTaggedProvider(s.Client())) },
+		"tenantkit": func(s *ststest.Server) aws.CredentialsProvider { return newCredsProvider(t, s) },
+		"aws-credentialscache": func(s *ststest.Server) aws.CredentialsProvider {
+			return aws.NewCredentialsCache(tenantTaggedProvider(s.Client()))
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
