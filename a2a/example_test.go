@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"net/http"
 	"net/http/httptest"
 
@@ -12,12 +13,19 @@ import (
 )
 
 // Agent 1 calls agent 2 on behalf of a tenant's user: the transport adds
-// the tenant headers and a token exchanged for agent 2's audience.
+// the tenant headers and a token exchanged (RFC 8693) for agent 2's
+// audience, with agent 1's own client-credentials token as the actor.
 func Example() {
 	// Stand-in for the authorization server's token endpoint.
 	as := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
 		w.Header().Set("Content-Type", "application/json")
+		if r.PostForm.Get("grant_type") == "client_credentials" {
+			fmt.Fprint(w, `{"access_token":"agent-1-own-token","token_type":"Bearer","expires_in":300}`)
+			return
+		}
+		fmt.Printf("token exchange: subject=%s actor=%s audience=%s\n",
+			r.PostForm.Get("subject_token"), r.PostForm.Get("actor_token"), r.PostForm.Get("audience"))
 		fmt.Fprintf(w, `{"access_token":"delegated-for-%s","issued_token_type":%q,"token_type":"Bearer","expires_in":300}`,
 			r.PostForm.Get("audience"), a2a.TokenTypeAccessToken)
 	}))
@@ -33,32 +41,31 @@ func Example() {
 		InsecureAllowLoopbackHTTP: true, // loopback demo; real token endpoints are https
 	})
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
-	exchange, err := a2a.NewExchangeSource(client, a2a.ExchangeSourceConfig{
-		Actor:   a2a.StaticTokenSource(&a2a.Token{AccessToken: "agent-1-credential", TokenType: "Bearer"}),
-		ActorID: "agent-1",
-	})
+	own, err := a2a.NewClientCredentialsSource(client, a2a.ClientCredentialsConfig{}) // the agent's own token
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
+	}
+	exchange, err := a2a.NewExchangeSource(client, a2a.ExchangeSourceConfig{Actor: own}) // user's token → act-on-behalf token
+	if err != nil {
+		log.Fatal(err)
 	}
 	transport, err := a2a.NewTransport(a2a.Config{
-		Destinations: []a2a.Destination{{
-			URL: agent2.URL, Audience: []string{"agent-2"}, TokenSource: exchange,
-		}},
-		InsecureAllowLoopbackHTTP: true,
+		Destinations:              []a2a.Destination{{URL: agent2.URL, Audience: []string{"agent-2"}, TokenSource: exchange}},
+		InsecureAllowLoopbackHTTP: true, // agent 2 listens on 127.0.0.1
 	})
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
-	httpClient := &http.Client{Transport: transport}
+	httpClient := &http.Client{Transport: transport} // use with the ctx from tenantctx.Middleware
 
 	// In a real agent the tenant comes from tenantctx.Middleware.
 	tenant := (&tenantctx.Tenant{ID: "acme", Tier: "gold"}).WithToken("user-token", nil)
 	req, _ := http.NewRequestWithContext(tenantctx.NewContext(context.Background(), tenant), http.MethodGet, agent2.URL+"/tasks", nil)
 	resp, err := httpClient.Do(req)
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
 	resp.Body.Close()
 
@@ -70,6 +77,7 @@ func Example() {
 	_, err = httpClient.Do(req)
 	fmt.Println("unknown host:", errors.Is(err, a2a.ErrUnknownDestination))
 	// Output:
+	// token exchange: subject=user-token actor=agent-1-own-token audience=agent-2
 	// agent 2 got tenant=acme tier=gold authorization=Bearer delegated-for-agent-2
 	// no tenant: true
 	// unknown host: true

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log"
 
 	"github.com/tenantkit/tenantkit/memoryns"
 	"github.com/tenantkit/tenantkit/tenantctx"
@@ -15,26 +16,22 @@ import (
 func Example() {
 	s, err := memoryns.New(memoryns.Config{ReadStrategies: []string{"support"}})
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
 	ctx := tenantctx.NewContext(context.Background(), &tenantctx.Tenant{ID: "tenant_1", Subject: "user_9"})
 
 	own, err := s.ForSession(ctx, "s1")
-	if err != nil {
-		panic(err)
-	}
-	fmt.Println(own)
+	fmt.Println(own, err)
 	fmt.Println("write own session:", s.Check(ctx, memoryns.OpWrite, own))
 
 	other, err := s.Parse("/tenant/tenant_12/user/user_9/")
-	if err != nil {
-		panic(err)
-	}
-	err = s.Check(ctx, memoryns.OpRead, other)
+	fmt.Println(other, err)
+	err = s.Check(ctx, memoryns.OpRead, other) // ids are compared, not string prefixes
 	fmt.Println("read tenant_12:", errors.Is(err, memoryns.ErrForbidden), err)
 	// Output:
-	// /tenant/tenant_1/user/user_9/session/s1/
+	// /tenant/tenant_1/user/user_9/session/s1/ <nil>
 	// write own session: <nil>
+	// /tenant/tenant_12/user/user_9/ <nil>
 	// read tenant_12: true memoryns: forbidden: read of user namespace: namespace of another tenant
 }
 

@@ -35,6 +35,20 @@ func Example() {
 	// Tenant-B → deny (policy "POL-TENANT-A", rule -1): policy belongs to another tenant
 }
 
+// A policy written in code: MustCompile panics on an invalid document, so
+// use it only for constants; Parse and Compile report every problem.
+func ExampleMustCompile() {
+	p := policy.MustCompile([]byte(`{"policyId":"POL-TENANT-A","tenantId":"Tenant-A","rules":[
+	  {"effect":"ALLOW","resourceType":"TOOL","resources":["agent:tool:order-lookup","agent:tool:crm-*"]},
+	  {"effect":"DENY","resourceType":"TOOL","resources":["agent:tool:admin-refund"],"reason":"Insufficient privileges"}]}`))
+	tenantA := &tenantctx.Tenant{ID: "Tenant-A"}
+	fmt.Println(p.Evaluate(tenantA, policy.ResourceTypeTool, "agent:tool:admin-refund"))
+	fmt.Println(p.Filter(tenantA, policy.ResourceTypeTool, []string{"agent:tool:order-lookup", "agent:tool:shell"}))
+	// Output:
+	// deny (policy "POL-TENANT-A", rule 1): Insufficient privileges
+	// [agent:tool:order-lookup]
+}
+
 func ExamplePolicy_Filter() {
 	p := policy.MustCompile([]byte(`{"policyId":"POL-TENANT-A","tenantId":"Tenant-A","rules":[
 		{"effect":"ALLOW","resourceType":"TOOL","resources":["agent:tool:*"]},

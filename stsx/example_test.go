@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -22,8 +21,12 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer srv.Close()
+	cfg := aws.Config{Region: "us-east-1"} // in production: config.LoadDefaultConfig(ctx)
+	ctx := context.Background()
+	acme := &tenantctx.Tenant{ID: "acme", Tier: "premium", Subject: "alice"}
+	globex := &tenantctx.Tenant{ID: "globex", Tier: "basic", Subject: "bob"}
 
-	p, err := stsx.New(srv.Client(), stsx.Config{
+	p, err := stsx.New(srv.Client(), stsx.Config{ // in production: sts.NewFromConfig(cfg)
 		RoleARN:        "arn:aws:iam::123456789012:role/tenant-data",
 		Tags:           []stsx.TagSource{stsx.TierTag("Tier")},
 		SourceIdentity: stsx.SubjectSourceIdentity,
@@ -31,35 +34,26 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-
-	// Use p as the Credentials of one shared aws.Config. Never wrap it in
-	// aws.NewCredentialsCache: that cache is not keyed by tenant.
-	cfg := aws.Config{Region: "us-east-1", Credentials: p}
-	_ = cfg
-
-	for _, t := range []*tenantctx.Tenant{
-		{ID: "acme", Tier: "premium", Subject: "alice"},
-		{ID: "globex", Tier: "basic", Subject: "bob"},
-		{ID: "acme", Tier: "premium", Subject: "alice"}, // cached
-	} {
-		ctx := tenantctx.NewContext(context.Background(), t)
-		creds, err := cfg.Credentials.Retrieve(ctx)
+	awsCfg := cfg.Copy()
+	awsCfg.Credentials = p // one aws.Config for every tenant; NEVER aws.NewCredentialsCache(p)
+	for _, tenant := range []*tenantctx.Tenant{acme, globex, acme} {
+		creds, err := awsCfg.Credentials.Retrieve(tenantctx.NewContext(ctx, tenant)) // as every AWS call with ctx does
 		if err != nil {
 			log.Fatal(err)
 		}
-		issued, _ := ststest.Decode(creds)
-		fmt.Println(t.ID, "->", issued.TenantID, "session", strings.SplitN(issued.SessionName, ".", 3)[:2])
+		issued, _ := ststest.Decode(creds) // whom the STS endpoint issued them for
+		fmt.Println(tenant.ID, "->", issued.TenantID)
 	}
-	for _, c := range srv.Calls() {
+	for _, c := range srv.Calls() { // the second acme call was served from the cache
 		fmt.Println("AssumeRole tags:", c.Tags, "source identity:", c.SourceIdentity)
 	}
 
-	_, err = p.Retrieve(context.Background())
+	_, err = p.Retrieve(ctx) // no tenant in ctx
 	fmt.Println(errors.Is(err, tenantctx.ErrNoTenant))
 	// Output:
-	// acme -> acme session [acme alice]
-	// globex -> globex session [globex bob]
-	// acme -> acme session [acme alice]
+	// acme -> acme
+	// globex -> globex
+	// acme -> acme
 	// AssumeRole tags: [{TenantID acme} {Tier premium}] source identity: alice
 	// AssumeRole tags: [{TenantID globex} {Tier basic}] source identity: bob
 	// true

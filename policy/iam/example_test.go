@@ -3,6 +3,7 @@ package iam_test
 import (
 	"errors"
 	"fmt"
+	"log"
 
 	"github.com/tenantkit/tenantkit/policy/iam"
 )
@@ -10,32 +11,19 @@ import (
 // The tenant-isolation policy from the issue: a principal may retrieve from
 // a knowledge base only when the base's TenantID tag equals its own.
 func Example() {
-	policy, err := iam.Parse([]byte(`{
-		"Version": "2012-10-17",
-		"Statement": [{
-			"Sid": "EnforceTenantIsolation",
-			"Effect": "Allow",
-			"Action": ["bedrock:Retrieve"],
-			"Resource": "arn:aws:bedrock:knowledge-base/*",
-			"Condition": {"StringEquals": {"aws:ResourceTag/TenantID": "${aws:PrincipalTag/TenantID}"}}
-		}]
-	}`))
+	p, err := iam.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Sid":"EnforceTenantIsolation",
+	  "Effect":"Allow","Action":["bedrock:Retrieve"],"Resource":"arn:aws:bedrock:knowledge-base/*",
+	  "Condition":{"StringEquals":{"aws:ResourceTag/TenantID":"${aws:PrincipalTag/TenantID}"}}}]}`))
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err) // a *iam.ParseError names the JSON location
 	}
-	tenantA := map[string]string{"TenantID": "Tenant-A"}
-	for _, kb := range []map[string]string{
-		{"TenantID": "Tenant-A"},
-		{"TenantID": "Tenant-B"},
-		nil, // untagged
-	} {
+	for _, kbTags := range []map[string]string{{"TenantID": "Tenant-A"}, {"TenantID": "Tenant-B"}, nil /* untagged */} {
 		d := iam.Evaluate(&iam.Request{
 			Action:        "bedrock:Retrieve",
 			Resource:      "arn:aws:bedrock:knowledge-base/kb-1",
-			PrincipalTags: tenantA,
-			ResourceTags:  kb,
-		}, policy)
+			PrincipalTags: map[string]string{"TenantID": "Tenant-A"},
+			ResourceTags:  kbTags,
+		}, p)
 		fmt.Println(d)
 	}
 	// Output:
