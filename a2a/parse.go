@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/tenantkit/tenantkit/internal/strictjson"
 )
 
 // Limits of the response parser.
@@ -143,43 +145,41 @@ func parseErrorResponse(body []byte) (errorResponse, bool) {
 }
 
 // parseObject decodes body as exactly one JSON object and returns its
-// members. Duplicate member names and trailing data are rejected.
+// members. Duplicate member names, trailing data and invalid UTF-8 are
+// rejected; nested values are checked for well-formedness only, since
+// they are never interpreted.
 func parseObject(body []byte) (map[string]json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, responseError("not JSON")
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, responseError("not a JSON object")
-	}
 	members := make(map[string]json.RawMessage, 8)
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, responseError("malformed JSON")
-		}
-		key, ok := tok.(string)
-		if !ok {
-			return nil, responseError("malformed JSON")
-		}
-		if _, dup := members[key]; dup {
-			return nil, responseError("duplicate member")
-		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, responseError("malformed JSON")
-		}
-		members[key] = raw
+	err := strictjson.Members(body, strictjson.Options{}, func(name, value []byte) error {
+		members[string(name)] = value
+		return nil
+	})
+	switch {
+	case err == nil:
+		return members, nil
+	case errors.Is(err, strictjson.ErrDuplicateMember):
+		return nil, responseError("duplicate member")
+	case errors.Is(err, strictjson.ErrNotObject):
+		return nil, responseError("not a JSON object")
+	default:
+		return nil, responseError(syntaxProblem(body))
 	}
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
-		return nil, responseError("malformed JSON")
+}
+
+// syntaxProblem says what is wrong with a body that is not one well-formed
+// JSON text. It runs on the error path only.
+func syntaxProblem(body []byte) string {
+	if _, err := json.NewDecoder(bytes.NewReader(body)).Token(); err != nil {
+		return "not JSON"
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, responseError("trailing data after JSON object")
+	var first json.RawMessage
+	if json.NewDecoder(bytes.NewReader(body)).Decode(&first) == nil && utf8.Valid(body) {
+		if first = bytes.TrimSpace(first); len(first) > 0 && first[0] == '{' {
+			return "trailing data after JSON object"
+		}
+		return "not a JSON object"
 	}
-	return members, nil
+	return "malformed JSON"
 }
 
 // stringMember returns members[name] as a string. ok is false when the

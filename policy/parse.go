@@ -111,6 +111,34 @@ type node struct {
 	keys    []string
 	vals    []*node
 	elems   []*node
+	index   map[string]struct{} // keys, once there are many
+}
+
+// smallObject is the number of keys up to which an object's keys are
+// searched linearly; larger objects index them in a map, so that a document
+// with many keys in one object costs linear, not quadratic, time.
+const smallObject = 16
+
+func (n *node) hasKey(key string) bool {
+	if n.index != nil {
+		_, ok := n.index[key]
+		return ok
+	}
+	return slices.Contains(n.keys, key)
+}
+
+func (n *node) addMember(key string, v *node) {
+	n.keys = append(n.keys, key)
+	n.vals = append(n.vals, v)
+	switch {
+	case n.index != nil:
+		n.index[key] = struct{}{}
+	case len(n.keys) > smallObject:
+		n.index = make(map[string]struct{}, 2*len(n.keys))
+		for _, k := range n.keys {
+			n.index[k] = struct{}{}
+		}
+	}
 }
 
 // pathElem is one step of the path to a value, kept on the stack while
@@ -187,11 +215,10 @@ func (s *scanner) value(path *pathElem, depth int) (n *node, ok bool) {
 			if !ok {
 				return nil, false
 			}
-			if slices.Contains(n.keys, key) {
+			if n.hasKey(key) {
 				s.p.add(member(path.String(), key), "duplicate field")
 			} else {
-				n.keys = append(n.keys, key)
-				n.vals = append(n.vals, child)
+				n.addMember(key, child)
 			}
 			switch s.peek() {
 			case ',':

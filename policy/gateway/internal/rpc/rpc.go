@@ -17,6 +17,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tenantkit/tenantkit/internal/strictjson"
 )
 
 // JSON-RPC 2.0 error codes used by the gateway.
@@ -60,71 +62,42 @@ var (
 // when b is not exactly one well-formed, UTF-8 JSON object (trailing data is
 // an error), when a key repeats up to Unicode simple case folding, or when a
 // key folds to one of known without being spelled exactly like it. Values
-// are sub-slices of b.
+// are sub-slices of b. Nested objects are not this object's: they may
+// repeat keys.
 func ObjectFields(b []byte, known []string) ([]Field, error) {
-	if !utf8.Valid(b) || !json.Valid(b) {
-		return nil, ErrSyntax
-	}
 	return objectFields(b, known)
 }
 
-// objectFields is ObjectFields on input already known to be valid JSON.
+// objectFields is ObjectFields; the parsers below call it on values of an
+// object it has already returned, which are checked again.
 func objectFields(b []byte, known []string) ([]Field, error) {
-	i := skipWS(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return nil, ErrInvalid
-	}
-	i++
 	fields := make([]Field, 0, 4)
-	var folded map[string]struct{}
-	for {
-		i = skipWS(b, i)
-		if b[i] == '}' {
-			break
-		}
-		if b[i] == ',' {
-			i = skipWS(b, i+1)
-		}
-		end := skipString(b, i)
-		key, err := decodeString(b[i:end])
-		if err != nil {
-			return nil, err
-		}
-		i = skipWS(b, end) // at ':'
-		i = skipWS(b, i+1)
-		vend := skipValue(b, i)
-		v := b[i:vend]
-		i = vend
-		if len(fields) < 8 {
-			for _, f := range fields {
-				if strings.EqualFold(f.Key, key) {
-					return nil, ErrDuplicateKey
-				}
-			}
-		} else {
-			if folded == nil {
-				folded = make(map[string]struct{}, 16)
-				for _, f := range fields {
-					folded[foldKey(f.Key)] = struct{}{}
-				}
-			}
-			fk := foldKey(key)
-			if _, dup := folded[fk]; dup {
-				return nil, ErrDuplicateKey
-			}
-			folded[fk] = struct{}{}
-		}
+	err := strictjson.Members(b, strictjson.Options{FoldCase: true}, func(name, value []byte) error {
+		key := intern(name)
 		for _, k := range known {
 			if key != k && strings.EqualFold(key, k) {
-				return nil, ErrNonCanonicalKey
+				return ErrNonCanonicalKey
 			}
 		}
-		fields = append(fields, Field{Key: key, Value: v})
+		fields = append(fields, Field{Key: key, Value: value})
+		return nil
+	})
+	switch {
+	case err == nil:
+		return fields, nil
+	case errors.Is(err, ErrNonCanonicalKey):
+		return nil, ErrNonCanonicalKey
+	case errors.Is(err, strictjson.ErrDuplicateMember):
+		return nil, ErrDuplicateKey
+	case errors.Is(err, strictjson.ErrNotObject):
+		return nil, ErrInvalid
+	default:
+		return nil, ErrSyntax
 	}
-	return fields, nil
 }
 
-// The scanners below assume valid JSON (checked by json.Valid first).
+// The scanners below assume valid JSON (checked by json.Valid first); they
+// split arrays, whose elements are then read by objectFields.
 
 func skipWS(b []byte, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
@@ -348,13 +321,9 @@ const (
 
 // ParseMessage parses one JSON-RPC message object strictly.
 func ParseMessage(b []byte) (Message, error) {
-	if !utf8.Valid(b) || !json.Valid(b) {
-		return Message{}, ErrSyntax
-	}
 	return parseMessage(b)
 }
 
-// parseMessage is ParseMessage on valid JSON.
 func parseMessage(b []byte) (Message, error) {
 	fields, err := objectFields(b, envelopeKeys)
 	if err != nil {
@@ -458,15 +427,18 @@ func visibleASCII(s string) bool {
 // array of them. Ids of requests must be unique within the body.
 func ParseBody(b []byte) (msgs []Message, batch bool, err error) {
 	b = bytes.TrimSpace(b)
-	if len(b) == 0 || !utf8.Valid(b) || !json.Valid(b) {
+	if len(b) == 0 {
 		return nil, false, ErrSyntax
 	}
-	if b[0] != '[' {
+	if b[0] != '[' { // parseMessage checks the whole object
 		m, err := parseMessage(b)
 		if err != nil {
 			return nil, false, err
 		}
 		return []Message{m}, false, nil
+	}
+	if !utf8.Valid(b) || !json.Valid(b) { // before split, which assumes it
+		return nil, false, ErrSyntax
 	}
 	elems := split(b)
 	if len(elems) == 0 {
