@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -55,8 +57,13 @@ type Cache struct {
 	userSF   singleflight.Group
 	polSF    singleflight.Group
 	// gen changes on every invalidation, so that a lookup that started
-	// before it does not store its now stale result.
+	// before it neither stores its now stale result nor is joined by a
+	// caller that arrives after the invalidation (it is part of the
+	// singleflight key).
 	gen atomic.Uint64
+	// mu makes "check gen, then store" atomic with respect to
+	// invalidations; lookups that hit the cache do not take it.
+	mu sync.Mutex
 }
 
 var _ Registry = (*Cache)(nil)
@@ -132,8 +139,10 @@ func lookup[V any](ctx context.Context, c *Cache, entries *lru.Cache[string, cac
 	if err := ctx.Err(); err != nil {
 		return zero, err
 	}
-	ch := sf.DoChan(key, func() (any, error) {
-		gen := c.gen.Load()
+	// A lookup started before an invalidation must not answer a caller
+	// that arrives after it: the generation is part of the flight's key.
+	gen := c.gen.Load()
+	ch := sf.DoChan(strconv.FormatUint(gen, 36)+"/"+key, func() (any, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.FetchTimeout)
 		defer cancel()
 		v, err := fetch(fctx, key)
@@ -149,9 +158,11 @@ func lookup[V any](ctx context.Context, c *Cache, entries *lru.Cache[string, cac
 		default:
 			return zero, err // transient: not cached
 		}
+		c.mu.Lock()
 		if c.gen.Load() == gen {
 			entries.Add(key, cacheEntry[V]{val: v, err: err, expires: c.cfg.Now().Add(ttl)})
 		}
+		c.mu.Unlock()
 		return v, err
 	})
 	select {
@@ -167,6 +178,8 @@ func lookup[V any](ctx context.Context, c *Cache, entries *lru.Cache[string, cac
 
 // InvalidateUser drops the cached tenant of userID.
 func (c *Cache) InvalidateUser(userID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.gen.Add(1)
 	c.users.Remove(userID)
 }
@@ -174,12 +187,16 @@ func (c *Cache) InvalidateUser(userID string) {
 // InvalidateTenant drops the cached policy of tenantID, so that the next
 // decision for it sees the registry's current policy.
 func (c *Cache) InvalidateTenant(tenantID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.gen.Add(1)
 	c.policies.Remove(tenantID)
 }
 
 // Purge drops every entry.
 func (c *Cache) Purge() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.gen.Add(1)
 	c.users.Purge()
 	c.policies.Purge()

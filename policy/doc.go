@@ -19,7 +19,9 @@
 //
 // [Parse] is strict: field names are case-sensitive, unknown and duplicate
 // fields are errors, and so are wrong types, missing fields, an effect other
-// than "ALLOW" or "DENY", an empty resource list, and malformed patterns.
+// than "ALLOW" or "DENY", an empty resource list, malformed patterns, and
+// two rules whose resource types differ only in case ("TOOL" and "tool":
+// resource types are case-sensitive, so one of the rules could never apply).
 // It reports every problem at once in a [*ValidationError], each one a
 // [*FieldError] located by a path such as "$.rules[1].effect"; [Validate]
 // returns the same problems as a list. [ValidateSet] checks documents meant
@@ -91,7 +93,9 @@
 //     (LRU), "unknown user"/"no policy" answers are kept only for a short
 //     NegativeTTL and other errors not at all. Entries are keyed by user or
 //     tenant id; a policy that the wrapped registry returns for another
-//     tenant is rejected.
+//     tenant is rejected. After [Cache.InvalidateTenant] (or InvalidateUser,
+//     Purge) returns, no caller is answered from a lookup that started
+//     before it, and such a lookup does not fill the cache.
 //
 // User ids are validated by [ValidateUserID] and tenant ids by
 // [tenantctx.ValidateID] before they become part of a key.

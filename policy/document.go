@@ -367,8 +367,27 @@ func validateDocument(d *Document, p *problems) {
 	if d.Rules == nil {
 		p.add("$.rules", "missing")
 	}
+	// Resource types are case-sensitive, so a rule whose type differs from
+	// another's only in case would silently never apply to the requests
+	// it was written for (a DENY for "tool" leaves "TOOL" tools allowed).
+	// Such a typo is reported rather than compiled.
+	var types map[string]string // lower-case → first spelling
 	for i := range d.Rules {
-		validateRule(&d.Rules[i], "$.rules["+strconv.Itoa(i)+"]", p)
+		path := "$.rules[" + strconv.Itoa(i) + "]"
+		validateRule(&d.Rules[i], path, p)
+		rt := d.Rules[i].ResourceType
+		if rt == "" {
+			continue
+		}
+		if types == nil {
+			types = make(map[string]string, 2)
+		}
+		folded := strings.ToLower(rt)
+		if first, ok := types[folded]; !ok {
+			types[folded] = rt
+		} else if first != rt {
+			p.add(path+".resourceType", "%s differs only in case from %s used by an earlier rule; resource types are case-sensitive", quote(rt), quote(first))
+		}
 	}
 }
 

@@ -339,6 +339,13 @@ func (r *FileRegistry) notify(report bool, err error) {
 }
 
 func (r *FileRegistry) read(name string) ([]byte, error) {
+	// Check the type before opening: opening a named pipe or a device can
+	// block the reload (which holds the lock) indefinitely.
+	if st, err := r.root.Stat(name); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("policy: not a regular file")
+	}
 	f, err := r.root.Open(name)
 	if err != nil {
 		return nil, err

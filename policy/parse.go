@@ -17,7 +17,8 @@ const maxDepth = 16
 // match exactly (case-sensitive), unknown and duplicate fields are errors,
 // and so are wrong JSON types, missing required fields, effects other than
 // "ALLOW"/"DENY", empty resource lists, malformed patterns and conditions,
-// trailing data and invalid UTF-8.
+// resource types that differ only in case from another rule's, trailing
+// data and invalid UTF-8.
 //
 // On failure the error is a [*ValidationError] listing every problem with
 // its JSON location (for example "$.rules[1].effect"); it wraps

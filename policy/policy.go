@@ -30,6 +30,8 @@ type Decision struct {
 	// Allowed is true only when an ALLOW rule matched and no DENY rule did.
 	Allowed bool
 	// PolicyID is the id of the evaluated policy ("" when there was none).
+	// [Decide] leaves it empty when the registry returned another
+	// tenant's policy; [Policy.Evaluate] reports the policy it was given.
 	PolicyID string
 	// Rule is the index in Document.Rules of the rule that decided, or -1
 	// when no rule matched (implicit deny) or the request was refused

@@ -60,7 +60,7 @@ func Decide(ctx context.Context, r Registry, t *tenantctx.Tenant, resourceType, 
 		return denied("", ReasonNoPolicy), fmt.Errorf("policy: decide: registry returned no policy: %w", ErrNoPolicy)
 	}
 	if p.TenantID() != t.ID {
-		return denied(p.ID(), ReasonOtherTenant), fmt.Errorf("policy: decide: registry returned the policy of another tenant: %w", ErrNoPolicy)
+		return denied("", ReasonOtherTenant), fmt.Errorf("policy: decide: registry returned the policy of another tenant: %w", ErrNoPolicy)
 	}
 	return p.Evaluate(t, resourceType, resource), nil
 }

@@ -52,7 +52,7 @@ func TestDecide(t *testing.T) {
 		{"nil registry", nil, tenant("Tenant-A"), "agent:tool:order-lookup", false, "", ReasonNoPolicy, ErrNoPolicy},
 		{"registry error", fakeRegistry{err: errBackend}, tenant("Tenant-A"), "agent:tool:order-lookup", false, "", ReasonNoPolicy, errBackend},
 		{"registry returns nil policy", fakeRegistry{}, tenant("Tenant-A"), "agent:tool:order-lookup", false, "", ReasonNoPolicy, ErrNoPolicy},
-		{"registry returns other tenant's policy", fakeRegistry{policy: polB}, tenant("Tenant-A"), "agent:tool:order-lookup", false, "POL-TENANT-B", ReasonOtherTenant, ErrNoPolicy},
+		{"registry returns other tenant's policy", fakeRegistry{policy: polB}, tenant("Tenant-A"), "agent:tool:order-lookup", false, "", ReasonOtherTenant, ErrNoPolicy},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
