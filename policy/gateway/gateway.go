@@ -185,6 +185,11 @@ func (g *Gateway) Authorizer(ctx context.Context, t *tenantctx.Tenant) (*Authori
 	case p == nil:
 		a.reason = policy.ReasonNoPolicy
 		return a, nil
+	case p.TenantID() != t.ID:
+		// A registry that answers with another tenant's policy is broken;
+		// deny, and do not let that policy's id reach the response.
+		a.reason = policy.ReasonOtherTenant
+		return a, nil
 	}
 	a.p = p
 	return a, nil
