@@ -214,17 +214,8 @@ func isScopeToken(s string) bool {
 }
 
 // isLabel reports whether s is a safe header label for a tier or region:
-// 1 to 64 bytes of ASCII letters, digits, '_', '-' and '.'.
+// 1 to 64 bytes of ASCII letters, digits, '_', '-' and '.' (the charset of
+// isTypeName).
 func isLabel(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.' {
-			continue
-		}
-		return false
-	}
-	return true
+	return len(s) <= 64 && isTypeName(s)
 }
