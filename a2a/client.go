@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/tenantkit/tenantkit/internal/oauthsyntax"
 )
 
 // AuthStyle is how a [TokenClient] authenticates to the token endpoint
@@ -162,7 +164,7 @@ func (req *ExchangeRequest) form() (url.Values, error) {
 	if req.SubjectToken == "" {
 		return nil, fmt.Errorf("%w: subject_token missing", ErrInvalidRequest)
 	}
-	if !isVSChars(req.SubjectToken) {
+	if !oauthsyntax.VSChars(req.SubjectToken) {
 		return nil, fmt.Errorf("%w: subject_token has invalid characters", ErrInvalidRequest)
 	}
 	st := req.SubjectTokenType
@@ -178,7 +180,7 @@ func (req *ExchangeRequest) form() (url.Values, error) {
 		"subject_token_type": {st},
 	}
 	if req.ActorToken != "" {
-		if !isVSChars(req.ActorToken) {
+		if !oauthsyntax.VSChars(req.ActorToken) {
 			return nil, fmt.Errorf("%w: actor_token has invalid characters", ErrInvalidRequest)
 		}
 		at := req.ActorTokenType
@@ -225,7 +227,7 @@ func (c *TokenClient) ClientCredentials(ctx context.Context, req ClientCredentia
 
 func addTarget(form url.Values, aud, res, scope []string) error {
 	for _, a := range aud {
-		if !isVSChars(a) {
+		if !oauthsyntax.VSChars(a) {
 			return fmt.Errorf("%w: audience malformed", ErrInvalidRequest)
 		}
 	}
@@ -254,14 +256,14 @@ func addTarget(form url.Values, aud, res, scope []string) error {
 // checkResource enforces RFC 8707 §2: an absolute URI without fragment.
 func checkResource(r string) error {
 	u, err := url.Parse(r)
-	if err != nil || !u.IsAbs() || u.Fragment != "" || strings.Contains(r, "#") || !isVSChars(r) {
+	if err != nil || !u.IsAbs() || u.Fragment != "" || strings.Contains(r, "#") || !oauthsyntax.VSChars(r) {
 		return fmt.Errorf("%w: resource must be an absolute URI without fragment", ErrInvalidRequest)
 	}
 	return nil
 }
 
 func isTokenTypeURI(s string) bool {
-	return len(s) <= maxTypeLen && isVSChars(s) && strings.Contains(s, ":")
+	return len(s) <= maxTypeLen && oauthsyntax.VSChars(s) && strings.Contains(s, ":")
 }
 
 // post sends form to the token endpoint and validates the answer. secrets

@@ -3,6 +3,8 @@ package a2a
 import (
 	"strings"
 	"testing"
+
+	"github.com/tenantkit/tenantkit/internal/oauthsyntax"
 )
 
 func FuzzParseTokenResponse(f *testing.F) {
@@ -31,10 +33,10 @@ func FuzzParseTokenResponse(f *testing.F) {
 		if r.AccessToken == "" || !isTypeName(r.TokenType) {
 			t.Fatalf("accepted response without access_token or token_type: %+v", r)
 		}
-		if strings.EqualFold(r.TokenType, "bearer") && !isB64Token(r.AccessToken) {
+		if strings.EqualFold(r.TokenType, "bearer") && !oauthsyntax.B64Token(r.AccessToken) {
 			t.Fatalf("accepted bearer token outside b64token")
 		}
-		if !isVSChars(r.AccessToken) {
+		if !oauthsyntax.VSChars(r.AccessToken) {
 			t.Fatal("accepted access token with invisible characters")
 		}
 		if requireIssued && !strings.Contains(r.IssuedTokenType, ":") {
@@ -48,7 +50,7 @@ func FuzzParseTokenResponse(f *testing.F) {
 				t.Fatalf("accepted malformed scope %q", s)
 			}
 		}
-		if r.RefreshToken != "" && !isVSChars(r.RefreshToken) {
+		if r.RefreshToken != "" && !oauthsyntax.VSChars(r.RefreshToken) {
 			t.Fatal("accepted refresh token with invisible characters")
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tenantkit/tenantkit/internal/oauthsyntax"
 	"github.com/tenantkit/tenantkit/internal/strictjson"
 )
 
@@ -60,10 +61,10 @@ func parseTokenResponse(body []byte, requireIssuedType bool) (*tokenResponse, er
 		return nil, responseError("access_token missing")
 	}
 	if strings.EqualFold(r.TokenType, "bearer") {
-		if !isB64Token(r.AccessToken) {
+		if !oauthsyntax.B64Token(r.AccessToken) {
 			return nil, responseError("access_token is not an RFC 6750 b64token")
 		}
-	} else if !isVSChars(r.AccessToken) {
+	} else if !oauthsyntax.VSChars(r.AccessToken) {
 		return nil, responseError("access_token has invalid characters")
 	}
 
@@ -71,7 +72,7 @@ func parseTokenResponse(body []byte, requireIssuedType bool) (*tokenResponse, er
 		return nil, err
 	}
 	if ok {
-		if len(r.IssuedTokenType) > maxTypeLen || !isVSChars(r.IssuedTokenType) || !strings.Contains(r.IssuedTokenType, ":") {
+		if len(r.IssuedTokenType) > maxTypeLen || !oauthsyntax.VSChars(r.IssuedTokenType) || !strings.Contains(r.IssuedTokenType, ":") {
 			return nil, responseError("issued_token_type is not an absolute URI")
 		}
 	} else if requireIssuedType {
@@ -109,7 +110,7 @@ func parseTokenResponse(body []byte, requireIssuedType bool) (*tokenResponse, er
 	if r.RefreshToken, ok, err = stringMember(members, "refresh_token"); err != nil {
 		return nil, err
 	}
-	if ok && r.RefreshToken != "" && !isVSChars(r.RefreshToken) {
+	if ok && r.RefreshToken != "" && !oauthsyntax.VSChars(r.RefreshToken) {
 		return nil, responseError("refresh_token has invalid characters")
 	}
 	return &r, nil

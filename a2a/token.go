@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tenantkit/tenantkit/internal/oauthsyntax"
 	"github.com/tenantkit/tenantkit/tenantctx"
 )
 
@@ -93,7 +94,7 @@ func (t *Token) authorization() (string, error) {
 	if !strings.EqualFold(t.TokenType, "bearer") {
 		return "", fmt.Errorf("%w: token_type is not Bearer", ErrInvalidToken)
 	}
-	if !isB64Token(t.AccessToken) {
+	if !oauthsyntax.B64Token(t.AccessToken) {
 		return "", fmt.Errorf("%w: access token is not an RFC 6750 b64token", ErrInvalidToken)
 	}
 	return "Bearer " + t.AccessToken, nil
@@ -156,46 +157,6 @@ func targetKey(aud, res, scope []string) string {
 		b.WriteByte('|')
 	}
 	return b.String()
-}
-
-// isB64Token reports whether s matches RFC 6750 §2.1
-// b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
-func isB64Token(s string) bool {
-	if s == "" {
-		return false
-	}
-	i := 0
-	for ; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' {
-			continue
-		}
-		break
-	}
-	if i == 0 {
-		return false
-	}
-	for ; i < len(s); i++ {
-		if s[i] != '=' {
-			return false
-		}
-	}
-	return true
-}
-
-// isVSChar reports whether s is non-empty and every byte is a visible
-// ASCII character (%x21-7E), RFC 6749 Appendix A VSCHAR minus space.
-func isVSChars(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x21 || s[i] > 0x7e {
-			return false
-		}
-	}
-	return true
 }
 
 // isScopeToken reports whether s is an RFC 6749 §3.3 scope-token:

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/propagation"
 
+	"github.com/tenantkit/tenantkit/internal/oauthsyntax"
 	"github.com/tenantkit/tenantkit/tenantctx"
 )
 
@@ -317,7 +318,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	switch {
 	case d.forward:
 		tok := tenant.Token()
-		if !isB64Token(tok) {
+		if !oauthsyntax.B64Token(tok) {
 			return fail(req, fmt.Errorf("a2a: request to %s: %w: no forwardable user token", d.origin, ErrInvalidToken))
 		}
 		auth = "Bearer " + tok

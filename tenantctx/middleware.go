@@ -10,6 +10,8 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/tenantkit/tenantkit/internal/oauthsyntax"
 )
 
 // ErrorHandler writes the response for a request that failed
@@ -111,7 +113,7 @@ func (v *Verifier) verifyRequest(r *http.Request, p *requestPolicy) (*Tenant, er
 	// syntax check is only needed on a miss.
 	t := v.cached(raw)
 	if t == nil {
-		if !isB64Token(raw) {
+		if !oauthsyntax.B64Token(raw) {
 			return nil, fmt.Errorf("%w: bearer token has characters outside b64token", ErrInvalidRequest)
 		}
 		if t, err = v.VerifyToken(r.Context(), raw); err != nil {
@@ -195,7 +197,7 @@ func (e *ScopeError) Error() string {
 func (e *ScopeError) Unwrap() error { return ErrInsufficientScope }
 
 // extractToken returns the bearer token of r without allocating. The
-// caller checks the token's characters with isB64Token.
+// caller checks the token's characters with oauthsyntax.B64Token.
 func extractToken(r *http.Request, allowQuery bool) (string, error) {
 	h, ok := r.Header["Authorization"]
 	if !ok {
@@ -239,32 +241,6 @@ func parseAuthorization(h string) (string, error) {
 	}
 	return tok, nil
 }
-
-// isB64Token reports whether s matches RFC 6750's b64token:
-// 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
-func isB64Token(s string) bool {
-	i := 0
-	for i < len(s) && b64TokenChars[s[i]] {
-		i++
-	}
-	if i == 0 {
-		return false
-	}
-	for ; i < len(s); i++ {
-		if s[i] != '=' {
-			return false
-		}
-	}
-	return true
-}
-
-var b64TokenChars = func() (t [256]bool) {
-	for c := range 256 {
-		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/'
-	}
-	return t
-}()
 
 // StatusCode returns the HTTP status [WriteError] uses for err: 400 for
 // [ErrInvalidRequest], 403 for [ErrInsufficientScope] and

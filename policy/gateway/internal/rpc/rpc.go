@@ -18,6 +18,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/tenantkit/tenantkit/internal/oauthsyntax"
 	"github.com/tenantkit/tenantkit/internal/strictjson"
 )
 
@@ -352,7 +353,7 @@ func parseMessage(b []byte) (Message, error) {
 			// them leniently (trimming, folding) must not be handed a tool
 			// call the gateway did not recognise as one. MCP method names
 			// are visible ASCII; anything else is refused.
-			if !visibleASCII(m.Method) {
+			if !oauthsyntax.VSChars(m.Method) {
 				return Message{}, ErrInvalid
 			}
 			if m.Method != MethodToolsCall && m.Method != MethodToolsList &&
@@ -408,19 +409,6 @@ func parseMessage(b []byte) (Message, error) {
 		}
 	}
 	return m, nil
-}
-
-// visibleASCII reports whether s is non-empty and made of bytes 0x21-0x7E.
-func visibleASCII(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x21 || s[i] > 0x7e {
-			return false
-		}
-	}
-	return true
 }
 
 // ParseBody parses a POST body: one message object or a non-empty batch
